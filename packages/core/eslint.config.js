@@ -1,0 +1,3 @@
+import { core } from "@chakra-orm/eslint-config";
+
+export default core;

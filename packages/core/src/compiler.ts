@@ -1,0 +1,580 @@
+import type {
+  DeleteNode,
+  ExpressionNode,
+  InsertNode,
+  JoinNode,
+  JsonLookupNode,
+  LookupNode,
+  SelectNode,
+  StatementNode,
+  UpdateNode,
+  WhereNode,
+} from "./ast.js";
+import type { CompiledQuery } from "./dialect.js";
+import { NotSupportedError, ValidationError, describeValue } from "./errors.js";
+import type { Field } from "./fields.js";
+
+/** Accumulates SQL text and bound parameters for one statement. */
+export class SqlBuilder {
+  sql = "";
+  readonly params: unknown[] = [];
+
+  constructor(readonly compiler: SqlCompiler) {}
+
+  text(fragment: string): this {
+    this.sql += fragment;
+
+    return this;
+  }
+
+  /** Appends a placeholder and binds `item`, converted for `field`. */
+  param(item: unknown, field?: Field): this {
+    this.params.push(this.compiler.toDriver(item, field));
+    this.sql += this.compiler.placeholder(this.params.length);
+
+    return this;
+  }
+
+  /** Binds a value exactly as given, with no field conversion. */
+  rawParam(item: unknown): this {
+    this.params.push(item);
+    this.sql += this.compiler.placeholder(this.params.length);
+
+    return this;
+  }
+
+  identifier(name: string): this {
+    this.sql += this.compiler.quote(name);
+
+    return this;
+  }
+
+  join<T>(items: readonly T[], separator: string, each: (item: T, index: number) => void): this {
+    items.forEach((item, index) => {
+      if (index > 0) {
+        this.sql += separator;
+      }
+
+      each(item, index);
+    });
+
+    return this;
+  }
+
+  build(): CompiledQuery {
+    return { sql: this.sql, params: this.params };
+  }
+}
+
+/** Escapes LIKE wildcards with `!`, so `50%` matches the text "50%" only. */
+export function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (match) => `!${match}`);
+}
+
+const LIKE_PATTERNS: Record<string, (text: string) => string> = {
+  contains: (text) => `%${escapeLike(text)}%`,
+  icontains: (text) => `%${escapeLike(text)}%`,
+  startswith: (text) => `${escapeLike(text)}%`,
+  istartswith: (text) => `${escapeLike(text)}%`,
+  endswith: (text) => `%${escapeLike(text)}`,
+  iendswith: (text) => `%${escapeLike(text)}`,
+};
+
+const COMPARISONS: Record<string, string> = {
+  exact: "=",
+  gt: ">",
+  gte: ">=",
+  lt: "<",
+  lte: "<=",
+};
+
+/**
+ * Turns AST nodes into SQL text and parameters. The base class writes
+ * standard SQL; a dialect subclass overrides only where its SQL differs.
+ */
+export abstract class SqlCompiler {
+  abstract readonly dialectName: string;
+
+  /** Quotes an identifier, doubling the quote character inside it. */
+  quote(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  /** The placeholder for the parameter at 1-based `index`. */
+  placeholder(_index: number): string {
+    return "?";
+  }
+
+  /** Converts a JS value into what the driver binds for a field. */
+  abstract toDriver(item: unknown, field: Field | undefined): unknown;
+
+  /** Returns a function that converts a driver value read from a column. */
+  abstract fromDriver(field: Field): (raw: unknown) => unknown;
+
+  /** The SQL type of a field's column. */
+  abstract columnType(field: Field): string;
+
+  /** The type and constraints of an auto-increment primary key column. */
+  abstract autoIncrementPrimaryKey(field: Field): string;
+
+  /** A CHECK expression for a column, such as the values of an enum. */
+  columnCheck(field: Field): string | undefined {
+    if (field.kind === "enum") {
+      const values = (field.options.choices as readonly string[]).map(
+        (choice) => `'${choice.replace(/'/g, "''")}'`,
+      );
+
+      return `${this.quote(field.column)} in (${values.join(", ")})`;
+    }
+
+    return undefined;
+  }
+
+  /** Text after the closing parenthesis of CREATE TABLE. */
+  createTableSuffix(): string {
+    return "";
+  }
+
+  createIndex(name: string, table: string, columns: readonly string[], unique: boolean): string {
+    return `create ${unique ? "unique " : ""}index if not exists ${this.quote(name)} on ${this.quote(table)} (${columns.map((item) => this.quote(item)).join(", ")})`;
+  }
+
+  dropTable(table: string): string {
+    return `drop table if exists ${this.quote(table)}`;
+  }
+
+  compile(node: StatementNode): CompiledQuery {
+    const builder = new SqlBuilder(this);
+
+    switch (node.kind) {
+      case "select":
+        this.select(builder, node);
+        break;
+      case "insert":
+        this.insert(builder, node);
+        break;
+      case "update":
+        this.update(builder, node);
+        break;
+      case "delete":
+        this.delete(builder, node);
+        break;
+      default:
+        assertNever(node);
+    }
+
+    return builder.build();
+  }
+
+  /** Counts the rows of a SELECT by wrapping it in a subquery. */
+  compileCountOf(node: SelectNode): CompiledQuery {
+    const builder = new SqlBuilder(this);
+    builder.text("select count(*) from (");
+    this.select(builder, node);
+    builder.text(") as ").identifier("counted");
+
+    return builder.build();
+  }
+
+  select(out: SqlBuilder, node: SelectNode): void {
+    out.text(node.distinct ? "select distinct " : "select ");
+
+    if (node.columns.length === 0) {
+      out.text("1");
+    }
+
+    out.join(node.columns, ", ", (item) => {
+      this.expression(out, item.expression);
+
+      if (item.alias) {
+        out.text(" as ").identifier(item.alias);
+      }
+    });
+
+    out.text(" from ");
+    this.tableReference(out, node.table, node.alias);
+
+    for (const join of node.joins) {
+      this.join(out, join);
+    }
+
+    if (node.where) {
+      out.text(" where ");
+      this.where(out, node.where);
+    }
+
+    if (node.groupBy.length > 0) {
+      out.text(" group by ");
+      out.join(node.groupBy, ", ", (item) => this.expression(out, item));
+    }
+
+    if (node.having) {
+      out.text(" having ");
+      this.where(out, node.having);
+    }
+
+    if (node.orderBy.length > 0) {
+      out.text(" order by ");
+      out.join(node.orderBy, ", ", (item) => this.orderItem(out, item.expression, item.descending));
+    }
+
+    this.limitOffset(out, node.limit, node.offset);
+
+    if (node.lock) {
+      this.lock(out, node);
+    }
+  }
+
+  tableReference(out: SqlBuilder, table: string, alias: string): void {
+    out.identifier(table);
+
+    if (alias !== table) {
+      out.text(" as ").identifier(alias);
+    }
+  }
+
+  join(out: SqlBuilder, join: JoinNode): void {
+    out.text(join.type === "left" ? " left join " : " inner join ");
+    this.tableReference(out, join.table, join.alias);
+    out.text(" on ");
+    this.where(out, join.on);
+  }
+
+  orderItem(out: SqlBuilder, expression: ExpressionNode, descending: boolean): void {
+    this.expression(out, expression);
+
+    if (descending) {
+      out.text(" desc");
+    }
+  }
+
+  limitOffset(out: SqlBuilder, limit: number | undefined, offset: number | undefined): void {
+    if (limit !== undefined) {
+      out.text(" limit ").rawParam(limit);
+    }
+
+    if (offset !== undefined && offset > 0) {
+      out.text(" offset ").rawParam(offset);
+    }
+  }
+
+  lock(out: SqlBuilder, node: SelectNode): void {
+    const lock = node.lock!;
+    out.text(" for update");
+
+    if (lock.of.length > 0) {
+      out.text(" of ");
+      out.join(lock.of, ", ", (name) => out.identifier(name));
+    }
+
+    if (lock.nowait) {
+      out.text(" nowait");
+    } else if (lock.skipLocked) {
+      out.text(" skip locked");
+    }
+  }
+
+  insert(out: SqlBuilder, node: InsertNode): void {
+    out.text("insert into ").identifier(node.table);
+
+    if (node.columns.length === 0) {
+      this.defaultValues(out, node);
+    } else {
+      out.text(" (");
+      out.join(node.columns, ", ", (name) => out.identifier(name));
+      out.text(") values ");
+      out.join(node.rows, ", ", (row) => {
+        out.text("(");
+        out.join(row, ", ", (item) => this.expression(out, item));
+        out.text(")");
+      });
+    }
+
+    this.returning(out, node.returning);
+  }
+
+  defaultValues(out: SqlBuilder, _node: InsertNode): void {
+    out.text(" default values");
+  }
+
+  returning(out: SqlBuilder, columns: string[]): void {
+    if (columns.length > 0) {
+      out.text(" returning ");
+      out.join(columns, ", ", (name) => out.identifier(name));
+    }
+  }
+
+  update(out: SqlBuilder, node: UpdateNode): void {
+    out.text("update ").identifier(node.table).text(" set ");
+    out.join(node.set, ", ", (item) => {
+      out.identifier(item.column).text(" = ");
+      this.expression(out, item.value);
+    });
+
+    if (node.where) {
+      out.text(" where ");
+      this.where(out, node.where);
+    }
+
+    this.returning(out, node.returning);
+  }
+
+  delete(out: SqlBuilder, node: DeleteNode): void {
+    out.text("delete from ").identifier(node.table);
+
+    if (node.where) {
+      out.text(" where ");
+      this.where(out, node.where);
+    }
+
+    this.returning(out, node.returning);
+  }
+
+  expression(out: SqlBuilder, node: ExpressionNode): void {
+    switch (node.kind) {
+      case "column":
+        if (node.table !== undefined) {
+          out.identifier(node.table).text(".");
+        }
+
+        out.identifier(node.column);
+        break;
+      case "value":
+        out.param(node.value, node.field);
+        break;
+      case "raw":
+        this.raw(out, node.parts, node.params);
+        break;
+      case "func":
+        out.text(`${node.name}(`);
+        out.join(node.args, ", ", (arg) => this.expression(out, arg));
+        out.text(")");
+        break;
+      case "aggregate":
+        out.text(`${node.fn}(`);
+
+        if (node.distinct) {
+          out.text("distinct ");
+        }
+
+        if (node.arg === "*") {
+          out.text("*");
+        } else {
+          this.expression(out, node.arg);
+        }
+
+        out.text(")");
+        break;
+      case "subquery":
+        out.text("(");
+        this.select(out, node.query);
+        out.text(")");
+        break;
+      default:
+        assertNever(node);
+    }
+  }
+
+  raw(out: SqlBuilder, parts: readonly string[], params: readonly unknown[]): void {
+    parts.forEach((part, index) => {
+      out.text(part);
+
+      if (index < params.length) {
+        out.rawParam(this.toDriver(params[index], undefined));
+      }
+    });
+  }
+
+  where(out: SqlBuilder, node: WhereNode): void {
+    switch (node.kind) {
+      case "and":
+      case "or":
+        out.text("(");
+        out.join(node.items, node.kind === "and" ? " and " : " or ", (item) =>
+          this.where(out, item),
+        );
+        out.text(")");
+        break;
+      case "not":
+        out.text("not ");
+        this.where(out, node.item);
+        break;
+      case "lookup":
+        this.lookup(out, node);
+        break;
+      case "jsonLookup":
+        this.jsonLookup(out, node);
+        break;
+      case "exists":
+        out.text("exists (");
+        this.select(out, node.query);
+        out.text(")");
+        break;
+      case "inSubquery":
+        this.expression(out, node.lhs);
+        out.text(" in (");
+        this.select(out, node.query);
+        out.text(")");
+        break;
+      case "constant":
+        out.text(node.value ? "1 = 1" : "1 = 0");
+        break;
+      case "rawWhere":
+        out.text("(");
+        this.expression(out, node.expression);
+        out.text(")");
+        break;
+      default:
+        assertNever(node);
+    }
+  }
+
+  lookup(out: SqlBuilder, node: LookupNode): void {
+    const { lookup, lhs, field } = node;
+    const comparison = COMPARISONS[lookup];
+
+    if (comparison) {
+      this.comparison(out, lhs, comparison, node.value, field);
+
+      return;
+    }
+
+    switch (lookup) {
+      case "isnull":
+        this.expression(out, lhs);
+        out.text(node.value ? " is null" : " is not null");
+
+        return;
+      case "in":
+        this.inList(out, lhs, node.value as unknown[], field);
+
+        return;
+      case "range": {
+        const [low, high] = node.value as [unknown, unknown];
+        this.expression(out, lhs);
+        out.text(" between ").param(low, field).text(" and ").param(high, field);
+
+        return;
+      }
+      case "iexact":
+        this.caseFolded(out, lhs);
+        out.text(" = ");
+        this.caseFoldedParam(out, node.value);
+
+        return;
+      case "contains":
+      case "startswith":
+      case "endswith":
+        this.like(out, lhs, LIKE_PATTERNS[lookup]!(String(node.value)), false);
+
+        return;
+      case "icontains":
+      case "istartswith":
+      case "iendswith":
+        this.like(out, lhs, LIKE_PATTERNS[lookup]!(String(node.value)), true);
+
+        return;
+      case "regex":
+      case "iregex":
+        this.regex(out, lhs, String(node.value), lookup === "iregex");
+
+        return;
+      case "year":
+      case "month":
+      case "day":
+        this.datePart(out, lookup, lhs);
+        out.text(" = ").rawParam(node.value);
+
+        return;
+      default:
+        throw new ValidationError(`Unknown lookup ${describeValue(lookup)}.`);
+    }
+  }
+
+  comparison(
+    out: SqlBuilder,
+    lhs: ExpressionNode,
+    operator: string,
+    item: unknown,
+    field: Field | undefined,
+  ): void {
+    this.expression(out, lhs);
+    out.text(` ${operator} `);
+
+    if (isExpressionNode(item)) {
+      this.expression(out, item);
+    } else {
+      out.param(item, field);
+    }
+  }
+
+  inList(out: SqlBuilder, lhs: ExpressionNode, items: unknown[], field: Field | undefined): void {
+    if (items.length === 0) {
+      out.text("1 = 0");
+
+      return;
+    }
+
+    this.expression(out, lhs);
+    out.text(" in (");
+    out.join(items, ", ", (item) => out.param(item, field));
+    out.text(")");
+  }
+
+  /** Lower-cases an expression the Unicode way. */
+  caseFolded(out: SqlBuilder, node: ExpressionNode): void {
+    out.text("lower(");
+    this.expression(out, node);
+    out.text(")");
+  }
+
+  caseFoldedParam(out: SqlBuilder, item: unknown): void {
+    out.text("lower(").rawParam(String(item)).text(")");
+  }
+
+  like(out: SqlBuilder, lhs: ExpressionNode, pattern: string, insensitive: boolean): void {
+    if (insensitive) {
+      this.caseFolded(out, lhs);
+      out.text(" like ");
+      this.caseFoldedParam(out, pattern);
+    } else {
+      this.expression(out, lhs);
+      out.text(" like ").rawParam(pattern);
+    }
+
+    out.text(" escape '!'");
+  }
+
+  regex(out: SqlBuilder, lhs: ExpressionNode, pattern: string, insensitive: boolean): void {
+    this.expression(out, lhs);
+    out.text(insensitive ? " ~* " : " ~ ").rawParam(pattern);
+  }
+
+  datePart(out: SqlBuilder, part: "year" | "month" | "day", lhs: ExpressionNode): void {
+    out.text(`extract(${part} from `);
+    this.expression(out, lhs);
+    out.text(")");
+  }
+
+  jsonLookup(_out: SqlBuilder, node: JsonLookupNode): void {
+    throw new NotSupportedError(
+      `JSON key path lookups are not supported on ${this.dialectName} (path ${node.path.join(".")}).`,
+      { dialect: this.dialectName },
+    );
+  }
+}
+
+export function isExpressionNode(item: unknown): item is ExpressionNode {
+  return (
+    typeof item === "object" &&
+    item !== null &&
+    typeof (item as { kind?: unknown }).kind === "string" &&
+    ["column", "value", "raw", "func", "aggregate", "subquery"].includes(
+      (item as { kind: string }).kind,
+    )
+  );
+}
+
+export function assertNever(item: never): never {
+  throw new ValidationError(`Unexpected AST node ${describeValue(item)}.`);
+}

@@ -1,0 +1,534 @@
+import {
+  ChakraError,
+  DoesNotExist,
+  OptimisticLockError,
+  RelationNotLoadedError,
+  ValidationError,
+  describeValue,
+} from "./errors.js";
+import {
+  ForeignKeyField,
+  ManyToManyField,
+  ReverseField,
+  type Field,
+  type FieldMap,
+} from "./fields.js";
+import { ModelMeta, registerMeta, type ModelOptions } from "./model-meta.js";
+import type { Database } from "./database.js";
+import { QuerySet } from "./queryset.js";
+import { RelatedSet } from "./related.js";
+import { validateValue } from "./validate.js";
+import type { CreateInput, InstanceData, RelationName } from "./types.js";
+import { instanceDatabase, loadRelation } from "./loading.js";
+import { insertInstance, updateInstance } from "./persistence.js";
+
+const MODEL_BRAND = Symbol.for("chakra-orm.model");
+
+/** Per-instance bookkeeping, kept under a symbol so it stays out of JSON. */
+export const STATE = Symbol.for("chakra-orm.instance-state");
+
+/** Passed to a constructor by the hydrator to skip defaults. */
+export const HYDRATING = Symbol.for("chakra-orm.hydrating");
+
+export interface InstanceState {
+  /** True until the instance has been inserted. */
+  adding: boolean;
+  /** The database the instance was read from or saved to. */
+  db: Database | undefined;
+  /** Loaded relations by name; a many-valued one holds an array. */
+  related: Map<string, unknown>;
+  /** The result set the instance came from, for batched relation loads. */
+  peers: Model[] | undefined;
+  /** "raise" makes a load of an unloaded relation throw. */
+  relationMode: "lazy" | "raise";
+  /** Relation sets handed out by accessors, created once per instance. */
+  sets: Map<string, RelatedSet<Model>> | undefined;
+}
+
+/** A concrete model class, as the runtime sees it. */
+export interface ModelClass<M extends Model = Model> {
+  new (data?: any): M;
+  readonly $meta: ModelMeta;
+  readonly name: string;
+  readonly prototype: M;
+}
+
+/** An abstract model: fields plus an optional class factory. */
+export interface AbstractModel<F extends FieldMap, R = unknown> {
+  readonly fields: F;
+  readonly factory: ((base: any) => R) | undefined;
+}
+
+type MixinInstance<A> = A extends AbstractModel<any, infer R>
+  ? R extends abstract new (...args: any) => infer I
+    ? I
+    : unknown
+  : unknown;
+
+type MixinStatics<A> = A extends AbstractModel<any, infer R>
+  ? R extends abstract new (...args: any) => any
+    ? Omit<R, "prototype">
+    : unknown
+  : unknown;
+
+type UnionToIntersection<U> = (U extends any ? (x: U) => void : never) extends (
+  x: infer I,
+) => void
+  ? I
+  : never;
+
+type MixinFields<A extends readonly AbstractModel<any, any>[]> = UnionToIntersection<
+  A[number] extends AbstractModel<infer F, any> ? F : never
+>;
+
+type AllFields<
+  F extends FieldMap,
+  A extends readonly AbstractModel<any, any>[],
+> = [A[number]] extends [never] ? F : MixinFields<A> & F;
+
+/** The class `Model.define` returns: extend it to add getters and methods. */
+export type DefinedModel<
+  F extends FieldMap,
+  A extends readonly AbstractModel<any, any>[],
+> = {
+  new (
+    data?: CreateInput<AllFields<F, A>>,
+  ): Model<AllFields<F, A>> &
+    InstanceData<AllFields<F, A>> &
+    UnionToIntersection<MixinInstance<A[number]>>;
+  readonly $meta: ModelMeta;
+} & UnionToIntersection<MixinStatics<A[number]>>;
+
+/** The class an abstract model's factory receives: the fields are typed on it. */
+export type AbstractBase<F extends FieldMap> = {
+  new (...args: any[]): Model<F> & InstanceData<F>;
+  readonly $meta: ModelMeta;
+};
+
+/**
+ * Base class of every model. Define models with `Model.define()` and give
+ * each class a manager line: `static objects = manager(this)`.
+ */
+export class Model<F extends FieldMap = FieldMap> {
+  declare static readonly $meta: ModelMeta;
+  /** The field map, for type inference only; it holds nothing at run time. */
+  declare readonly $fields: F;
+  declare [STATE]: InstanceState;
+
+  static readonly [MODEL_BRAND] = true;
+
+  constructor(data?: unknown) {
+    const meta = (this.constructor as ModelClass).$meta;
+    this[STATE] = {
+      adding: true,
+      db: undefined,
+      related: new Map(),
+      peers: undefined,
+      relationMode: "lazy",
+      sets: undefined,
+    };
+
+    if (data === HYDRATING) {
+      return;
+    }
+
+    assignInitial(this, meta, (data ?? {}) as Record<string, unknown>);
+  }
+
+  /** Returns true for a model class from either build of the package. */
+  static isModelClass(value: unknown): value is ModelClass {
+    return (
+      typeof value === "function" &&
+      (value as unknown as Record<symbol, unknown>)[MODEL_BRAND] === true &&
+      (value as { $meta?: unknown }).$meta !== undefined
+    );
+  }
+
+  /**
+   * Builds the base class of a model from a table name, a field map and
+   * optional abstract models whose fields and methods it takes on.
+   *
+   * @example
+   * class User extends Model.define("users", {
+   *   id: field.id(),
+   *   username: field.string({ maxLength: 50, unique: true }),
+   * }) {
+   *   static objects = manager(this);
+   * }
+   */
+  static define<
+    const F extends FieldMap,
+    const A extends readonly AbstractModel<any, any>[] = [],
+  >(
+    table: string,
+    fields: F,
+    abstracts?: A | ModelOptions,
+    options?: ModelOptions,
+  ): DefinedModel<F, A> {
+    const mixins = Array.isArray(abstracts) ? (abstracts as A) : ([] as unknown as A);
+    const modelOptions = ((Array.isArray(abstracts) ? options : abstracts) ?? {}) as ModelOptions;
+    const merged: FieldMap = {};
+
+    for (const mixin of mixins) {
+      Object.assign(merged, mixin.fields);
+    }
+
+    Object.assign(merged, fields);
+    const meta = new ModelMeta(table, merged, modelOptions);
+
+    class Defined extends Model {
+      static override readonly $meta = meta;
+    }
+
+    Object.defineProperty(Defined, "name", { value: pascalCase(table) });
+    installAccessors(Defined.prototype, meta);
+    let cls: ModelClass = Defined as unknown as ModelClass;
+
+    for (const mixin of mixins) {
+      if (mixin.factory) {
+        cls = mixin.factory(cls) as ModelClass;
+      }
+    }
+
+    meta.cls = cls;
+
+    for (const item of meta.fields) {
+      item.model = cls;
+    }
+
+    registerMeta(meta);
+
+    return cls as unknown as DefinedModel<F, A>;
+  }
+
+  /**
+   * Declares an abstract model: fields that land in each concrete table,
+   * plus an optional factory that adds instance and static methods.
+   *
+   * @example
+   * const SoftDelete = Model.abstract(
+   *   { deletedAt: field.dateTime({ nullable: true }) },
+   *   (Base) => class extends Base {
+   *     get isDeleted() { return this.deletedAt !== null; }
+   *   },
+   * );
+   */
+  static abstract<const F extends FieldMap, R = undefined>(
+    fields: F,
+    factory?: (base: AbstractBase<F>) => R,
+  ): AbstractModel<F, R> {
+    return { fields, factory: factory as ((base: any) => R) | undefined };
+  }
+
+  /** The primary key value. */
+  get pk(): unknown {
+    return (this as unknown as Record<string, unknown>)[
+      (this.constructor as ModelClass).$meta.pk.name
+    ];
+  }
+
+  /** Inserts the instance if it is new, otherwise updates its row. */
+  async save(options: { using?: Database; fields?: string[] } = {}): Promise<this> {
+    const db = options.using ?? instanceDatabase(this);
+
+    if (this[STATE].adding) {
+      await insertInstance(db, this);
+    } else {
+      await updateInstance(db, this, options.fields);
+    }
+
+    return this;
+  }
+
+  /** Deletes the instance's row; the instance keeps its values. */
+  async delete(options: { using?: Database } = {}): Promise<number> {
+    const meta = (this.constructor as ModelClass).$meta;
+    const pk = this.pk;
+
+    if (pk === undefined || pk === null) {
+      throw new ValidationError(
+        `${meta.name}.delete(): the instance has no primary key value. Save it before deleting it.`,
+        { model: meta.name },
+      );
+    }
+
+    const db = options.using ?? instanceDatabase(this);
+    const deleted = await new QuerySet(meta.cls, db).filter({ [meta.pk.name]: pk } as never).delete();
+    this[STATE].adding = true;
+
+    return deleted;
+  }
+
+  /** Reloads every column attribute from the database. */
+  async refresh(): Promise<this> {
+    const meta = (this.constructor as ModelClass).$meta;
+    const db = instanceDatabase(this);
+    const fresh = await new QuerySet(meta.cls, db)
+      .filter({ [meta.pk.name]: this.pk } as never)
+      .first();
+
+    if (!fresh) {
+      throw new DoesNotExist(
+        `${meta.name}.refresh(): no row with ${meta.pk.name} ${describeValue(this.pk)} exists any more.`,
+        { model: meta.name },
+      );
+    }
+
+    const target = this as unknown as Record<string, unknown>;
+    const source = fresh as unknown as Record<string, unknown>;
+
+    for (const item of meta.columnFields) {
+      const key = attributeName(item);
+      target[key] = source[key];
+    }
+
+    this[STATE].related.clear();
+
+    return this;
+  }
+
+  /**
+   * Loads a relation (forward, reverse or many-to-many). By default it loads
+   * the same relation for every instance of the result set in one query;
+   * under `relationLoading("raise")` it throws instead.
+   */
+  async load<K extends RelationName<F>>(name: K): Promise<unknown> {
+    return loadRelation(this, name);
+  }
+
+  /** Returns the column attributes as a plain object (FKs as `authorId`). */
+  toDict(): Record<string, unknown> {
+    const meta = (this.constructor as ModelClass).$meta;
+    const source = this as unknown as Record<string, unknown>;
+    const result: Record<string, unknown> = {};
+
+    for (const item of meta.columnFields) {
+      const key = attributeName(item);
+      result[key] = source[key];
+    }
+
+    return result;
+  }
+
+  /**
+   * Returns a JSON-safe object: dates as ISO strings, bigints as strings,
+   * binary as base64, and loaded relations nested.
+   */
+  toJSON(): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+
+    for (const [key, value] of Object.entries(this.toDict())) {
+      result[key] = jsonSafe(value);
+    }
+
+    for (const [name, value] of this[STATE].related) {
+      result[name] = jsonSafe(value);
+    }
+
+    return result;
+  }
+}
+
+function jsonSafe(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value.toString();
+  }
+
+  if (value instanceof Uint8Array) {
+    return Buffer.from(value).toString("base64");
+  }
+
+  if (value instanceof Model) {
+    return value.toJSON();
+  }
+
+  if (Array.isArray(value)) {
+    return value.map(jsonSafe);
+  }
+
+  return value;
+}
+
+/** The instance attribute that holds a field's column value. */
+export function attributeName(item: Field): string {
+  return item instanceof ForeignKeyField ? `${item.name}Id` : item.name;
+}
+
+function pascalCase(table: string): string {
+  return table
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+function assignInitial(
+  instance: Model,
+  meta: ModelMeta,
+  data: Record<string, unknown>,
+): void {
+  const target = instance as unknown as Record<string, unknown>;
+
+  for (const key of Object.keys(data)) {
+    const known = meta.field(key);
+
+    if (!known || !known.hasColumn) {
+      throw new ValidationError(
+        `new ${meta.name}(): unknown field "${key}". ${meta.name}'s fields are ${meta.columnFields.map(attributeName).join(", ")}. Check the spelling.`,
+        { model: meta.name, field: key },
+      );
+    }
+  }
+
+  for (const item of meta.columnFields) {
+    if (item instanceof ForeignKeyField) {
+      const idKey = `${item.name}Id`;
+
+      if (data[item.name] !== undefined) {
+        target[item.name] = data[item.name];
+      } else if (data[idKey] !== undefined) {
+        target[idKey] = data[idKey];
+      } else {
+        target[idKey] = item.hasDefault ? item.defaultValue() : null;
+      }
+
+      continue;
+    }
+
+    const value = data[item.name];
+
+    if (value !== undefined) {
+      target[item.name] = value;
+    } else if (item.hasDefault) {
+      target[item.name] = item.defaultValue();
+    } else {
+      target[item.name] = item.kind === "id" || item.nullable ? null : undefined;
+    }
+  }
+}
+
+function installAccessors(prototype: object, meta: ModelMeta): void {
+  for (const item of meta.fields) {
+    if (item instanceof ForeignKeyField) {
+      defineForeignKeyAccessor(prototype, meta, item);
+    } else if (item instanceof ManyToManyField || item instanceof ReverseField) {
+      defineSetAccessor(prototype, item.name);
+    }
+  }
+
+  // Reverse accessors named by relatedName on other models are added when
+  // relations resolve, because the other model may be defined later.
+  Object.defineProperty(prototype, "$reverse", {
+    value: (name: string) => relatedSet(prototype as Model, name),
+    enumerable: false,
+  });
+}
+
+function defineForeignKeyAccessor(
+  prototype: object,
+  meta: ModelMeta,
+  item: ForeignKeyField,
+): void {
+  const idKey = `${item.name}Id`;
+
+  Object.defineProperty(prototype, item.name, {
+    configurable: true,
+    enumerable: false,
+    get(this: Model & Record<string, unknown>) {
+      const related = this[STATE].related;
+
+      if (related.has(item.name)) {
+        return related.get(item.name);
+      }
+
+      if (this[idKey] === null || this[idKey] === undefined) {
+        return null;
+      }
+
+      throw new RelationNotLoadedError(
+        `${meta.name}.${item.name} is not loaded. Add selectRelated("${item.name}") or prefetchRelated("${item.name}") to the query, or call await instance.load("${item.name}") first.`,
+        { model: meta.name, field: item.name },
+      );
+    },
+    set(this: Model & Record<string, unknown>, value: unknown) {
+      if (value === null || value === undefined) {
+        this[STATE].related.set(item.name, null);
+        this[idKey] = null;
+
+        return;
+      }
+
+      if (!(value instanceof Model)) {
+        throw new ValidationError(
+          `${meta.name}.${item.name}: expected a ${item.targetModel.name} instance or null, got ${describeValue(value)}. Assign the id to ${idKey} instead.`,
+          { model: meta.name, field: item.name, value },
+        );
+      }
+
+      this[STATE].related.set(item.name, value);
+      this[idKey] = value.pk;
+    },
+  });
+}
+
+function defineSetAccessor(prototype: object, name: string): void {
+  Object.defineProperty(prototype, name, {
+    configurable: true,
+    enumerable: false,
+    get(this: Model) {
+      return relatedSet(this, name);
+    },
+  });
+}
+
+/** Returns the instance's relation set for a many-valued relation. */
+export function relatedSet(instance: Model, name: string): RelatedSet<Model> {
+  const state = instance[STATE];
+  state.sets ??= new Map();
+  let set = state.sets.get(name);
+
+  if (!set) {
+    set = new RelatedSet(instance, name);
+    state.sets.set(name, set);
+  }
+
+  return set;
+}
+
+/** Adds the accessor for a reverse relation declared only by relatedName. */
+export function installReverseAccessor(meta: ModelMeta, name: string): void {
+  const prototype = meta.cls.prototype;
+
+  if (Object.getOwnPropertyDescriptor(prototype, name) || name in prototype) {
+    return;
+  }
+
+  defineSetAccessor(Object.getPrototypeOf(prototype) === Model.prototype ? prototype : prototype, name);
+}
+
+/**
+ * Returns the QuerySet for a model class. Write it once per model, as
+ * `static objects = manager(this)`, so results are typed as the subclass
+ * with its own getters and methods.
+ */
+export function manager<C extends ModelClass<any>>(cls: C): QuerySet<InstanceType<C>> {
+  const meta = cls.$meta;
+
+  if (!meta) {
+    throw new ChakraError(
+      `manager(): ${cls.name} is not a model class. Extend Model.define(...) first.`,
+    );
+  }
+
+  if (meta.cls === undefined || cls.prototype instanceof meta.cls || meta.cls === cls) {
+    meta.cls = cls;
+
+    for (const item of meta.fields) {
+      item.model = cls;
+    }
+  }
+
+  return new QuerySet(cls) as QuerySet<InstanceType<C>>;
+}
+
+export { validateValue };

@@ -1,0 +1,685 @@
+/**
+ * Turns QuerySet state into AST nodes: resolves field paths to columns,
+ * joins single-valued relations, and turns conditions across multi-valued
+ * relations into EXISTS subqueries so rows and counts never duplicate.
+ */
+import {
+  and,
+  column,
+  emptySelect,
+  type ColumnNode,
+  type ExpressionNode,
+  type JoinNode,
+  type LookupNode,
+  type OrderNode,
+  type SelectNode,
+  type WhereNode,
+} from "./ast.js";
+import { ValidationError, describeValue } from "./errors.js";
+import { Field, ForeignKeyField, ManyToManyField, ReverseField } from "./fields.js";
+import type { ModelMeta, ReverseRelation } from "./model-meta.js";
+import { Model } from "./model.js";
+import { type QNode } from "./q.js";
+import type { LookupName } from "./types.js";
+import { isExpression, type Expression } from "./expressions.js";
+
+const LOOKUPS: ReadonlySet<string> = new Set<LookupName>([
+  "exact",
+  "iexact",
+  "contains",
+  "icontains",
+  "startswith",
+  "istartswith",
+  "endswith",
+  "iendswith",
+  "in",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "range",
+  "isnull",
+  "regex",
+  "iregex",
+  "year",
+  "month",
+  "day",
+]);
+
+const TEXT_LOOKUPS = new Set([
+  "iexact",
+  "contains",
+  "icontains",
+  "startswith",
+  "istartswith",
+  "endswith",
+  "iendswith",
+  "regex",
+  "iregex",
+]);
+
+const DATE_PARTS = new Set(["year", "month", "day"]);
+
+export function isLookupName(name: string): name is LookupName {
+  return LOOKUPS.has(name);
+}
+
+/** Hands out table aliases unique within one statement. */
+export class AliasCounter {
+  #next = 1;
+
+  next(prefix: string): string {
+    return `${prefix}${this.#next++}`;
+  }
+}
+
+/** The tables one SELECT (or subquery) can see, with the joins made so far. */
+export class Scope {
+  readonly joins: JoinNode[] = [];
+  readonly #joinsByPath = new Map<string, { alias: string; meta: ModelMeta }>();
+
+  constructor(
+    readonly meta: ModelMeta,
+    readonly alias: string,
+    readonly aliases: AliasCounter,
+    readonly caller: string,
+  ) {}
+
+  /**
+   * Joins a single-valued relation reached by `path` from `fromAlias`, once.
+   * A left join keeps rows whose key is NULL, so filters keep SQL semantics.
+   */
+  joinForward(
+    path: string,
+    fromAlias: string,
+    item: ForeignKeyField,
+    type: "inner" | "left" = "left",
+  ): { alias: string; meta: ModelMeta } {
+    const existing = this.#joinsByPath.get(path);
+
+    if (existing) {
+      return existing;
+    }
+
+    const target = item.targetModel.$meta;
+    target.resolve();
+    const alias = this.aliases.next("j");
+    this.joins.push({
+      type,
+      table: target.table,
+      alias,
+      on: {
+        kind: "lookup",
+        lookup: "exact",
+        lhs: column(alias, target.pk.column),
+        value: column(fromAlias, item.column),
+        field: undefined,
+      },
+    });
+    const joined = { alias, meta: target };
+    this.#joinsByPath.set(path, joined);
+
+    return joined;
+  }
+
+  /** Joins the reverse side of a one-to-one relation. */
+  joinReverseOne(
+    path: string,
+    fromAlias: string,
+    relation: ReverseRelation,
+  ): { alias: string; meta: ModelMeta } {
+    const existing = this.#joinsByPath.get(path);
+
+    if (existing) {
+      return existing;
+    }
+
+    const source = relation.source;
+    const alias = this.aliases.next("j");
+    const fromMeta = relation.forward.targetModel.$meta;
+    this.joins.push({
+      type: "left",
+      table: source.table,
+      alias,
+      on: {
+        kind: "lookup",
+        lookup: "exact",
+        lhs: column(alias, relation.forward.column),
+        value: column(fromAlias, fromMeta.pk.column),
+        field: undefined,
+      },
+    });
+    const joined = { alias, meta: source };
+    this.#joinsByPath.set(path, joined);
+
+    return joined;
+  }
+}
+
+/** Result of walking a field path up to a column. */
+export interface ResolvedColumn {
+  column: ColumnNode;
+  field: Field;
+  /** Path parts after the column: lookups or JSON keys. */
+  rest: string[];
+}
+
+function unknownFieldError(
+  scope: Scope,
+  meta: ModelMeta,
+  part: string,
+  key: string,
+): ValidationError {
+  const names = meta.fieldNames.join(", ");
+
+  return new ValidationError(
+    `${scope.caller}: unknown field "${part}" in "${key}". ${meta.name}'s fields are ${names}. Check the spelling or add the field to the model.`,
+    { model: meta.name, field: part, value: key },
+  );
+}
+
+/** Finds a reverse relation by name, resolving the other models first. */
+export function reverseRelation(meta: ModelMeta, name: string): ReverseRelation | undefined {
+  meta.resolve();
+
+  return meta.reverse.get(name);
+}
+
+/**
+ * Walks `parts` through single-valued relations (adding joins) and returns
+ * the column reached. Multi-valued relations are not allowed here; use
+ * `buildConditions` for filters that cross them.
+ */
+export function resolveColumn(scope: Scope, key: string): ResolvedColumn {
+  const parts = key.split("__");
+  let meta = scope.meta;
+  let alias = scope.alias;
+  let path = "";
+
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index]!;
+    const item = meta.field(part);
+    path = path ? `${path}__${part}` : part;
+
+    if (item instanceof ForeignKeyField) {
+      const isIdAttribute = part !== item.name;
+      const next = parts[index + 1];
+
+      if (isIdAttribute || next === undefined || isLookupName(next) || next === item.targetModel.$meta.pk.name && parts.length === index + 2) {
+        const rest = next === item.targetModel.$meta.pk.name ? parts.slice(index + 2) : parts.slice(index + 1);
+
+        return { column: column(alias, item.column, item), field: item, rest };
+      }
+
+      ({ alias, meta } = scope.joinForward(path, alias, item));
+      continue;
+    }
+
+    if (item && item.hasColumn) {
+      return { column: column(alias, item.column, item), field: item, rest: parts.slice(index + 1) };
+    }
+
+    const reverse = reverseRelation(meta, part);
+
+    if (reverse && !reverse.multiple && reverse.forward instanceof ForeignKeyField) {
+      ({ alias, meta } = scope.joinReverseOne(path, alias, reverse));
+
+      if (index === parts.length - 1) {
+        return { column: column(alias, meta.pk.column, meta.pk), field: meta.pk, rest: [] };
+      }
+
+      continue;
+    }
+
+    if (reverse || item) {
+      throw new ValidationError(
+        `${scope.caller}: "${key}" crosses the multi-valued relation "${part}", which can't be used here. Filter on it, or use prefetchRelated("${part}").`,
+        { model: meta.name, field: part },
+      );
+    }
+
+    throw unknownFieldError(scope, meta, part, key);
+  }
+
+  throw unknownFieldError(scope, meta, key, key);
+}
+
+/** Builds the WHERE tree for a Q tree; `negated` marks an exclude(). */
+export function buildWhere(scope: Scope, node: QNode): WhereNode | undefined {
+  switch (node.kind) {
+    case "leaf":
+      return and(buildConditions(scope, node.conditions));
+    case "and":
+      return and(node.children.map((child) => buildWhere(scope, child)));
+    case "or": {
+      const items = node.children
+        .map((child) => buildWhere(scope, child))
+        .filter((item): item is WhereNode => item !== undefined);
+
+      if (items.length === 0) {
+        return undefined;
+      }
+
+      return items.length === 1 ? items[0] : { kind: "or", items };
+    }
+    case "not": {
+      const inner = buildWhere(scope, node.child);
+
+      return inner ? { kind: "not", item: nullSafe(inner) } : undefined;
+    }
+  }
+}
+
+/**
+ * Makes a negated lookup on a nullable column keep SQL NULL out of the
+ * answer: NOT (x = 1) is NULL for a NULL x, so exclude() adds IS NOT NULL
+ * and such rows come back, as a reader expects.
+ */
+function nullSafe(node: WhereNode): WhereNode {
+  if (node.kind === "lookup" && node.lookup !== "isnull" && node.field?.nullable && node.lhs.kind === "column") {
+    return {
+      kind: "and",
+      items: [node, { kind: "lookup", lookup: "isnull", lhs: node.lhs, value: false, field: node.field }],
+    };
+  }
+
+  if (node.kind === "and" || node.kind === "or") {
+    return { kind: node.kind, items: node.items.map(nullSafe) };
+  }
+
+  return node;
+}
+
+interface MultiGroup {
+  fromAlias: string;
+  fromMeta: ModelMeta;
+  relation: ManyRelation;
+  conditions: Record<string, unknown>;
+}
+
+/** A multi-valued relation, seen from the side a filter starts on. */
+export interface ManyRelation {
+  name: string;
+  target: ModelMeta;
+  /** For a reverse FK: the FK on the target. For m2m: the through model's keys. */
+  kind: "reverseForeignKey" | "manyToMany";
+  foreignKey: ForeignKeyField | undefined;
+  throughMeta: ModelMeta | undefined;
+  /** Through column that points at the side the filter starts on. */
+  fromColumn: string | undefined;
+  /** Through column that points at the target side. */
+  toColumn: string | undefined;
+}
+
+/** Describes the multi-valued relation `name` of `meta`, if it is one. */
+export function manyRelation(meta: ModelMeta, name: string): ManyRelation | undefined {
+  meta.resolve();
+  const item = meta.fieldsByName.get(name);
+
+  if (item instanceof ManyToManyField) {
+    return {
+      name,
+      target: item.targetModel.$meta,
+      kind: "manyToMany",
+      foreignKey: undefined,
+      throughMeta: item.throughModel!.$meta,
+      fromColumn: item.sourceKey!.column,
+      toColumn: item.targetKey!.column,
+    };
+  }
+
+  const reverse = item instanceof ReverseField ? meta.reverse.get(name) : meta.reverse.get(name);
+
+  if (!reverse || !reverse.multiple) {
+    return undefined;
+  }
+
+  if (reverse.forward instanceof ManyToManyField) {
+    return {
+      name,
+      target: reverse.source,
+      kind: "manyToMany",
+      foreignKey: undefined,
+      throughMeta: reverse.forward.throughModel!.$meta,
+      fromColumn: reverse.forward.targetKey!.column,
+      toColumn: reverse.forward.sourceKey!.column,
+    };
+  }
+
+  return {
+    name,
+    target: reverse.source,
+    kind: "reverseForeignKey",
+    foreignKey: reverse.forward,
+    throughMeta: undefined,
+    fromColumn: undefined,
+    toColumn: undefined,
+  };
+}
+
+/**
+ * Builds one condition per key. Keys that cross the same multi-valued
+ * relation share one EXISTS, so `{ tags__name: "a", tags__slug: "b" }`
+ * needs one tag with both values, as in Django.
+ */
+export function buildConditions(
+  scope: Scope,
+  conditions: Record<string, unknown>,
+): WhereNode[] {
+  const result: WhereNode[] = [];
+  const groups = new Map<string, MultiGroup>();
+
+  for (const [key, item] of Object.entries(conditions)) {
+    if (item === undefined) {
+      throw new ValidationError(
+        `${scope.caller}: the value of "${key}" is undefined. Pass null to match NULL, or leave the key out.`,
+        { model: scope.meta.name, field: key },
+      );
+    }
+
+    const split = splitAtManyRelation(scope, key);
+
+    if (!split) {
+      result.push(buildLookup(scope, key, item));
+      continue;
+    }
+
+    const groupKey = `${split.fromAlias}.${split.relation.name}`;
+    let group = groups.get(groupKey);
+
+    if (!group) {
+      group = { ...split, conditions: {} };
+      groups.set(groupKey, group);
+    }
+
+    group.conditions[split.rest] = item;
+  }
+
+  for (const group of groups.values()) {
+    result.push(buildExists(scope, group));
+  }
+
+  return result;
+}
+
+function splitAtManyRelation(
+  scope: Scope,
+  key: string,
+): { fromAlias: string; fromMeta: ModelMeta; relation: ManyRelation; rest: string } | undefined {
+  const parts = key.split("__");
+  let meta = scope.meta;
+  let alias = scope.alias;
+  let path = "";
+
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index]!;
+    path = path ? `${path}__${part}` : part;
+    const relation = manyRelation(meta, part);
+
+    if (relation) {
+      return { fromAlias: alias, fromMeta: meta, relation, rest: parts.slice(index + 1).join("__") };
+    }
+
+    const item = meta.field(part);
+
+    if (item instanceof ForeignKeyField && part === item.name) {
+      const next = parts[index + 1];
+
+      if (next === undefined || isLookupName(next)) {
+        return undefined;
+      }
+
+      ({ alias, meta } = scope.joinForward(path, alias, item));
+      continue;
+    }
+
+    const reverse = item ? undefined : reverseRelation(meta, part);
+
+    if (reverse && !reverse.multiple && index < parts.length - 1) {
+      ({ alias, meta } = scope.joinReverseOne(path, alias, reverse));
+      continue;
+    }
+
+    return undefined;
+  }
+
+  return undefined;
+}
+
+function buildExists(scope: Scope, group: MultiGroup): WhereNode {
+  const { relation, fromAlias, fromMeta } = group;
+  const target = relation.target;
+  target.resolve();
+  const alias = scope.aliases.next("s");
+  const sub = new Scope(target, alias, scope.aliases, scope.caller);
+  const select = emptySelect(target.table, alias);
+  let correlation: WhereNode;
+
+  if (relation.kind === "reverseForeignKey") {
+    correlation = {
+      kind: "lookup",
+      lookup: "exact",
+      lhs: column(alias, relation.foreignKey!.column),
+      value: column(fromAlias, fromMeta.pk.column),
+      field: undefined,
+    };
+  } else {
+    const throughAlias = scope.aliases.next("s");
+    sub.joins.push({
+      type: "inner",
+      table: relation.throughMeta!.table,
+      alias: throughAlias,
+      on: {
+        kind: "lookup",
+        lookup: "exact",
+        lhs: column(throughAlias, relation.toColumn!),
+        value: column(alias, target.pk.column),
+        field: undefined,
+      },
+    });
+    correlation = {
+      kind: "lookup",
+      lookup: "exact",
+      lhs: column(throughAlias, relation.fromColumn!),
+      value: column(fromAlias, fromMeta.pk.column),
+      field: undefined,
+    };
+  }
+
+  let negate = false;
+  const conditions: Record<string, unknown> = {};
+
+  for (const [rest, item] of Object.entries(group.conditions)) {
+    if (rest === "isnull") {
+      negate = item === true;
+      continue;
+    }
+
+    if (rest === "" || isLookupName(rest)) {
+      conditions[rest === "" ? target.pk.name : `${target.pk.name}__${rest}`] = item;
+      continue;
+    }
+
+    conditions[rest] = item;
+  }
+
+  const inner = buildConditions(sub, conditions);
+  select.joins = sub.joins;
+  select.where = and([correlation, ...inner]);
+  const exists: WhereNode = { kind: "exists", query: select };
+
+  return negate ? { kind: "not", item: exists } : exists;
+}
+
+/** Builds the node for one `key: value` condition on a single-valued path. */
+export function buildLookup(scope: Scope, key: string, item: unknown): WhereNode {
+  const resolved = resolveColumn(scope, key);
+  const { field } = resolved;
+  let rest = resolved.rest;
+
+  if (field.kind === "json" && rest.length > 0) {
+    const last = rest[rest.length - 1]!;
+    const lookup = rest.length > 1 && isLookupName(last) ? last : "exact";
+    const path = lookup === "exact" && !isLookupName(last) ? rest : rest.slice(0, -1);
+
+    if (path.length === 0) {
+      return lookupNode(scope, key, resolved.column, field, last as LookupName, item);
+    }
+
+    return { kind: "jsonLookup", lhs: resolved.column, path, lookup, value: item };
+  }
+
+  if (rest.length === 0) {
+    return lookupNode(scope, key, resolved.column, field, item === null ? "isnull" : "exact", item === null ? true : item);
+  }
+
+  if (rest.length > 1 || !isLookupName(rest[0]!)) {
+    throw new ValidationError(
+      `${scope.caller}: unknown lookup "${rest.join("__")}" in "${key}" on ${field.label} (${field.kind}). Valid lookups are ${[...validLookups(field)].join(", ")}.`,
+      { model: scope.meta.name, field: field.name, value: key },
+    );
+  }
+
+  return lookupNode(scope, key, resolved.column, field, rest[0] as LookupName, item);
+}
+
+function validLookups(field: Field): Set<string> {
+  const names = new Set(["exact", "in", "isnull", "gt", "gte", "lt", "lte", "range"]);
+
+  if (["string", "text", "enum", "uuid", "json"].includes(field.kind)) {
+    TEXT_LOOKUPS.forEach((name) => names.add(name));
+  }
+
+  if (field.kind === "dateTime" || field.kind === "date") {
+    DATE_PARTS.forEach((name) => names.add(name));
+  }
+
+  return names;
+}
+
+function lookupNode(
+  scope: Scope,
+  key: string,
+  lhs: ColumnNode,
+  field: Field,
+  lookup: LookupName,
+  item: unknown,
+): LookupNode | WhereNode {
+  if (!validLookups(field).has(lookup)) {
+    throw new ValidationError(
+      `${scope.caller}: the lookup "${lookup}" in "${key}" does not apply to ${field.label} (${field.kind}). Valid lookups are ${[...validLookups(field)].join(", ")}.`,
+      { model: scope.meta.name, field: field.name, value: key },
+    );
+  }
+
+  const value = normalizeLookupValue(scope, key, field, lookup, item);
+
+  if (lookup === "exact" && value === null) {
+    return { kind: "lookup", lookup: "isnull", lhs, value: true, field };
+  }
+
+  return { kind: "lookup", lookup, lhs, value, field };
+}
+
+function normalizeLookupValue(
+  scope: Scope,
+  key: string,
+  field: Field,
+  lookup: LookupName,
+  item: unknown,
+): unknown {
+  const invalid = (expected: string) =>
+    new ValidationError(
+      `${scope.caller}: invalid value ${describeValue(item)} for "${key}": expected ${expected}.`,
+      { model: scope.meta.name, field: field.name, value: item },
+    );
+
+  switch (lookup) {
+    case "isnull":
+      if (typeof item !== "boolean") {
+        throw invalid("true or false");
+      }
+
+      return item;
+    case "in":
+      if (!Array.isArray(item)) {
+        throw invalid("an array");
+      }
+
+      return item.map((entry) => relationValue(entry));
+    case "range":
+      if (!Array.isArray(item) || item.length !== 2) {
+        throw invalid("a pair [low, high]");
+      }
+
+      return item.map((entry) => relationValue(entry));
+    case "year":
+    case "month":
+    case "day":
+      if (!Number.isInteger(item)) {
+        throw invalid("a whole number");
+      }
+
+      return item;
+    default:
+      if (TEXT_LOOKUPS.has(lookup)) {
+        if (typeof item !== "string") {
+          throw invalid("a string");
+        }
+
+        return item;
+      }
+
+      if (isExpression(item)) {
+        return (item as Expression).toNode(scope);
+      }
+
+      return relationValue(item);
+  }
+}
+
+function relationValue(item: unknown): unknown {
+  return item instanceof Model ? item.pk : item;
+}
+
+/** Parses ordering keys (`-publishedAt`, `author__username`) into AST nodes. */
+export function buildOrdering(
+  scope: Scope,
+  keys: readonly string[],
+  annotations?: ReadonlyMap<string, ExpressionNode>,
+): OrderNode[] {
+  return keys.map((key) => {
+    if (typeof key !== "string" || key.length === 0) {
+      throw new ValidationError(
+        `${scope.caller}: invalid ordering ${describeValue(key)}. Pass field names, with a leading "-" for descending order.`,
+        { model: scope.meta.name, value: key },
+      );
+    }
+
+    const descending = key.startsWith("-");
+    const name = descending ? key.slice(1) : key;
+    const annotated = annotations?.get(name);
+
+    if (annotated) {
+      return { expression: annotated, descending };
+    }
+
+    const resolved = resolveColumn(scope, name);
+
+    if (resolved.rest.length > 0) {
+      throw new ValidationError(
+        `${scope.caller}: cannot order by "${key}": lookups are not allowed in an ordering. Name a field such as "${name.split("__")[0]}".`,
+        { model: scope.meta.name, value: key },
+      );
+    }
+
+    return { expression: resolved.column, descending };
+  });
+}
+
+export function newSelect(meta: ModelMeta, caller: string): { select: SelectNode; scope: Scope } {
+  meta.resolve();
+  const scope = new Scope(meta, meta.table, new AliasCounter(), caller);
+
+  return { select: emptySelect(meta.table, meta.table), scope };
+}
