@@ -109,7 +109,7 @@ export abstract class SqlCompiler {
   abstract toDriver(item: unknown, field: Field | undefined): unknown;
 
   /** Returns a function that converts a driver value read from a column. */
-  abstract fromDriver(field: Field): (raw: unknown) => unknown;
+  abstract fromDriver(field: Field): ((raw: unknown) => unknown) | null;
 
   /** The SQL type of a field's column. */
   abstract columnType(field: Field): string;

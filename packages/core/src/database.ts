@@ -193,6 +193,18 @@ export class Database extends EventEmitter {
       return;
     }
 
+    const direct = this.dialect.driver.stream?.(query, options);
+
+    if (direct) {
+      try {
+        yield* direct;
+      } catch (error) {
+        throw ChakraError.is(error) ? error : this.dialect.translateError(error, query);
+      }
+
+      return;
+    }
+
     const connection = await this.#acquire();
     let discard = false;
 

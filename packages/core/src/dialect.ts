@@ -44,6 +44,14 @@ export interface Driver {
   /** Returns a connection; `discard` drops a broken one instead of reusing it. */
   release(connection: DriverConnection, discard?: boolean): void;
   close(): Promise<void>;
+  /**
+   * Streams outside any pooled connection where the driver can (SQLite
+   * reads from a second connection); returns undefined to use `acquire`.
+   */
+  stream?(
+    query: CompiledQuery,
+    options: ExecuteOptions & { batchSize: number },
+  ): AsyncIterable<unknown[]> | undefined;
 }
 
 export type IsolationLevel =

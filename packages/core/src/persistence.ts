@@ -91,7 +91,7 @@ async function insertGroup(
 
         chunk.forEach((instance, index) => {
           const raw = keys[index];
-          (instance as unknown as Record<string, unknown>)[meta.pk.name] = raw === null || raw === undefined ? raw : read(raw);
+          (instance as unknown as Record<string, unknown>)[meta.pk.name] = raw === null || raw === undefined || !read ? raw : read(raw);
         });
       }
 

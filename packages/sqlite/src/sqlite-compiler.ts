@@ -1,0 +1,116 @@
+import {
+  SqlCompiler,
+  storageField,
+  type ExpressionNode,
+  type Field,
+  type JsonLookupNode,
+  type LookupNode,
+  type SqlBuilder,
+} from "@chakra-orm/core";
+import { fromSqlite, sqliteColumnType, toSqlite } from "./sqlite-types.js";
+
+const DATE_FORMATS = { year: "%Y", month: "%m", day: "%d" } as const;
+
+/** Builds a JSON path such as `$."a"."b"` with every key quoted. */
+export function sqliteJsonPath(path: readonly string[]): string {
+  return `$${path.map((key) => (/^\d+$/.test(key) ? `[${key}]` : `."${key.replace(/"/g, '\\"')}"`)).join("")}`;
+}
+
+/**
+ * SQLite's compiler. Case-insensitive lookups call `chakra_lower`, a
+ * function each connection registers, because SQLite's lower() folds only
+ * ASCII; LIKE is made case-sensitive per connection for the same reason.
+ */
+export class SqliteCompiler extends SqlCompiler {
+  readonly dialectName = "sqlite";
+
+  toDriver(item: unknown, field: Field | undefined): unknown {
+    return toSqlite(item, field);
+  }
+
+  fromDriver(field: Field): ((raw: unknown) => unknown) | null {
+    return fromSqlite(field);
+  }
+
+  columnType(field: Field): string {
+    return sqliteColumnType(field);
+  }
+
+  autoIncrementPrimaryKey(): string {
+    return "integer primary key autoincrement";
+  }
+
+  override caseFolded(out: SqlBuilder, node: ExpressionNode): void {
+    out.text("chakra_lower(");
+    this.expression(out, node);
+    out.text(")");
+  }
+
+  override caseFoldedParam(out: SqlBuilder, item: unknown): void {
+    out.text("chakra_lower(").rawParam(String(item)).text(")");
+  }
+
+  override regex(out: SqlBuilder, lhs: ExpressionNode, pattern: string, insensitive: boolean): void {
+    out.text("chakra_regexp(").rawParam(pattern).text(", ");
+    this.expression(out, lhs);
+    out.text(`, ${insensitive ? 1 : 0})`);
+  }
+
+  override datePart(out: SqlBuilder, part: "year" | "month" | "day", lhs: ExpressionNode): void {
+    out.text(`cast(strftime('${DATE_FORMATS[part]}', `);
+    this.expression(out, lhs);
+    out.text(") as integer)");
+  }
+
+  // NOTE: decimals are stored as text, so comparisons cast both sides to
+  // REAL; values beyond 15 significant digits compare approximately.
+  override lookup(out: SqlBuilder, node: LookupNode): void {
+    const field = node.field ? storageField(node.field) : undefined;
+
+    if (field?.kind === "decimal" && ["gt", "gte", "lt", "lte", "range"].includes(node.lookup)) {
+      const cast: ExpressionNode = { kind: "func", name: "cast_real", args: [node.lhs] };
+      const numeric = Array.isArray(node.value) ? node.value.map(Number) : Number(node.value);
+      super.lookup(out, { ...node, lhs: cast, field: undefined, value: numeric });
+
+      return;
+    }
+
+    super.lookup(out, node);
+  }
+
+  override expression(out: SqlBuilder, node: ExpressionNode): void {
+    if (node.kind === "func" && node.name === "cast_real") {
+      out.text("cast(");
+      this.expression(out, node.args[0]!);
+      out.text(" as real)");
+
+      return;
+    }
+
+    super.expression(out, node);
+  }
+
+  override jsonLookup(out: SqlBuilder, node: JsonLookupNode): void {
+    const extracted: ExpressionNode = {
+      kind: "func",
+      name: "json_extract",
+      args: [node.lhs, { kind: "value", value: sqliteJsonPath(node.path) }],
+    };
+
+    if (node.value === null && node.lookup === "exact") {
+      this.expression(out, extracted);
+      out.text(" is null");
+
+      return;
+    }
+
+    if (typeof node.value === "object" && node.value !== null && node.lookup === "exact") {
+      this.expression(out, extracted);
+      out.text(" = json(").rawParam(JSON.stringify(node.value)).text(")");
+
+      return;
+    }
+
+    this.lookup(out, { kind: "lookup", lookup: node.lookup, lhs: extracted, value: node.value, field: undefined });
+  }
+}
