@@ -74,6 +74,12 @@ export interface Capabilities {
   selectForUpdate: boolean;
   /** Server-side statement timeouts. */
   statementTimeout: boolean;
+  /**
+   * The most rows one INSERT may carry when generated ids are derived with
+   * `generatedIds` (no RETURNING). 1 makes core insert such rows one by
+   * one; undefined means no limit beyond `maxParameters`.
+   */
+  readonly maxRowsPerInsertWithoutReturning?: number;
 }
 
 /** What a dialect package hands to `new Database()`. */

@@ -6,7 +6,7 @@ import {
   ReverseField,
   type FieldMap,
 } from "./fields.js";
-import { Model, type ModelClass } from "./model.js";
+import { Model, installReverseAccessor, type ModelClass } from "./model.js";
 
 export interface IndexOptions {
   fields: string[];
@@ -135,23 +135,31 @@ export class ModelMeta {
 
   /** Names a caller may use in filters and orderings, for error messages. */
   get fieldNames(): string[] {
-    return [
-      ...this.fields.map((item) => item.name),
-      ...this.reverse.keys(),
-    ];
+    // A reverse relation declared with field.reverse() is in both lists.
+    return [...new Set([...this.fields.map((item) => item.name), ...this.reverse.keys()])];
   }
 
   versionField(): Field | undefined {
     return this.fields.find((item) => item.kind === "version");
   }
 
-  /** Links relations to their targets. Safe to call many times. */
+  /**
+   * Links relations to their targets, for this model and every other one
+   * defined so far, so reverse accessors exist whichever model is queried
+   * first. Safe to call many times.
+   */
   resolve(): void {
     if (this.#resolved) {
       return;
     }
 
     this.#resolved = true;
+
+    for (const other of registry().values()) {
+      if (other !== this && other.cls) {
+        other.resolve();
+      }
+    }
 
     for (const field of this.fields) {
       field.model ??= this.cls;
@@ -193,6 +201,7 @@ function addReverse(target: ModelMeta, relation: ReverseRelation): void {
   }
 
   target.reverse.set(relation.name, relation);
+  installReverseAccessor(target, relation);
 }
 
 function linkForeignKey(meta: ModelMeta, field: ForeignKeyField): void {

@@ -496,14 +496,38 @@ export function relatedSet(instance: Model, name: string): RelatedSet<Model> {
 }
 
 /** Adds the accessor for a reverse relation declared only by relatedName. */
-export function installReverseAccessor(meta: ModelMeta, name: string): void {
-  const prototype = meta.cls.prototype;
+export function installReverseAccessor(
+  meta: ModelMeta,
+  relation: { name: string; multiple: boolean },
+): void {
+  const prototype = meta.cls.prototype as object;
 
-  if (Object.getOwnPropertyDescriptor(prototype, name) || name in prototype) {
+  if (relation.name in prototype) {
     return;
   }
 
-  defineSetAccessor(Object.getPrototypeOf(prototype) === Model.prototype ? prototype : prototype, name);
+  if (relation.multiple) {
+    defineSetAccessor(prototype, relation.name);
+
+    return;
+  }
+
+  Object.defineProperty(prototype, relation.name, {
+    configurable: true,
+    enumerable: false,
+    get(this: Model) {
+      const related = this[STATE].related;
+
+      if (related.has(relation.name)) {
+        return related.get(relation.name);
+      }
+
+      throw new RelationNotLoadedError(
+        `${meta.name}.${relation.name} is not loaded. Add prefetchRelated("${relation.name}") to the query, or call await instance.load("${relation.name}") first.`,
+        { model: meta.name, field: relation.name },
+      );
+    },
+  });
 }
 
 /**

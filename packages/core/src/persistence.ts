@@ -63,9 +63,12 @@ async function insertGroup(
 ): Promise<void> {
   const { dialect } = db;
   const perStatement = Math.max(1, Math.floor(dialect.maxParameters / Math.max(1, fields.length)));
-  const chunkSize = Math.min(batchSize ?? perStatement, perStatement);
   const needsKeys = fields.every((item) => item !== meta.pk);
   const returning = needsKeys && dialect.capabilities.returning ? [meta.pk.column] : [];
+  const maxRows = needsKeys && returning.length === 0
+    ? dialect.capabilities.maxRowsPerInsertWithoutReturning ?? perStatement
+    : perStatement;
+  const chunkSize = Math.max(1, Math.min(batchSize ?? perStatement, perStatement, maxRows));
   const rows = instances.map((instance) => validatedRow(meta, instance, fields));
   const write = async () => {
     for (let start = 0; start < instances.length; start += chunkSize) {

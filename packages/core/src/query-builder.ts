@@ -265,18 +265,23 @@ export function buildWhere(scope: Scope, node: QNode): WhereNode | undefined {
     case "not": {
       const inner = buildWhere(scope, node.child);
 
-      return inner ? { kind: "not", item: nullSafe(inner) } : undefined;
+      return inner ? { kind: "not", item: nullSafe(inner, scope.alias) } : undefined;
     }
   }
 }
 
 /**
- * Makes a negated lookup on a nullable column keep SQL NULL out of the
- * answer: NOT (x = 1) is NULL for a NULL x, so exclude() adds IS NOT NULL
- * and such rows come back, as a reader expects.
+ * Makes a negated lookup on a nullable column (or one reached through a
+ * left join) keep SQL NULL out of the answer: NOT (x = 1) is NULL for a
+ * NULL x, so exclude() adds IS NOT NULL and such rows come back.
  */
-function nullSafe(node: WhereNode): WhereNode {
-  if (node.kind === "lookup" && node.lookup !== "isnull" && node.field?.nullable && node.lhs.kind === "column") {
+function nullSafe(node: WhereNode, baseAlias: string): WhereNode {
+  const nullable =
+    node.kind === "lookup" &&
+    node.lhs.kind === "column" &&
+    (node.field?.nullable === true || node.lhs.table !== baseAlias);
+
+  if (node.kind === "lookup" && node.lookup !== "isnull" && nullable) {
     return {
       kind: "and",
       items: [node, { kind: "lookup", lookup: "isnull", lhs: node.lhs, value: false, field: node.field }],
@@ -284,7 +289,7 @@ function nullSafe(node: WhereNode): WhereNode {
   }
 
   if (node.kind === "and" || node.kind === "or") {
-    return { kind: node.kind, items: node.items.map(nullSafe) };
+    return { kind: node.kind, items: node.items.map((item) => nullSafe(item, baseAlias)) };
   }
 
   return node;
@@ -424,8 +429,10 @@ function splitAtManyRelation(
 
     if (item instanceof ForeignKeyField && part === item.name) {
       const next = parts[index + 1];
+      // `author__id` reads the key column itself, as resolveColumn does, so no join.
+      const keyOnly = next === item.targetModel.$meta.pk.name && parts.length === index + 2;
 
-      if (next === undefined || isLookupName(next)) {
+      if (next === undefined || isLookupName(next) || keyOnly) {
         return undefined;
       }
 

@@ -311,12 +311,25 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     select.joins = scope.joins;
     let compiled: CompiledQuery;
 
-    if (this.#state.distinct || this.#state.limit !== undefined || (this.#state.offset ?? 0) > 0) {
+    const sliced = this.#state.limit !== undefined || (this.#state.offset ?? 0) > 0;
+
+    if (this.#state.distinct || sliced) {
       select.columns = [{ expression: column(scope.alias, this.#meta.pk.column) }];
       select.distinct = this.#state.distinct;
       select.limit = this.#state.limit;
       select.offset = this.#state.offset;
-      select.orderBy = buildOrdering(scope, this.#ordering());
+      // The ordering matters only for which rows a slice keeps. PostgreSQL
+      // and MySQL reject SELECT DISTINCT ... ORDER BY a column missing from
+      // the select list, so the ordered columns are selected too; the
+      // primary key already keeps the rows distinct.
+      select.orderBy = sliced ? buildOrdering(scope, this.#ordering()) : [];
+
+      if (select.distinct) {
+        select.orderBy.forEach((item, index) => {
+          select.columns.push({ expression: item.expression, alias: `order_${index + 1}` });
+        });
+      }
+
       compiled = db.dialect.compiler.compileCountOf(select);
     } else {
       select.columns = [{ expression: { kind: "aggregate", fn: "count", arg: "*", distinct: false } }];

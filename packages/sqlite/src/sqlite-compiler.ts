@@ -40,6 +40,17 @@ export class SqliteCompiler extends SqlCompiler {
     return "integer primary key autoincrement";
   }
 
+  // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
+  override limitOffset(out: SqlBuilder, limit: number | undefined, offset: number | undefined): void {
+    if (limit === undefined && offset !== undefined && offset > 0) {
+      out.text(" limit -1 offset ").rawParam(offset);
+
+      return;
+    }
+
+    super.limitOffset(out, limit, offset);
+  }
+
   override caseFolded(out: SqlBuilder, node: ExpressionNode): void {
     out.text("chakra_lower(");
     this.expression(out, node);
