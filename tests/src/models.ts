@@ -106,7 +106,7 @@ export class Order extends Model.define(
     user: field.string({ maxLength: 20, column: "user" }),
     select: field.integer({ default: 0 }),
   },
-  { uniqueTogether: [["group", "user"]], checks: [{ name: "order_select_non_negative", sql: "\"select\" >= 0" }] },
+  { uniqueTogether: [["group", "user"]], checks: [{ name: "order_select_non_negative", sql: (quote) => `${quote("select")} >= 0` }] },
 ) {
   static objects = manager(this);
 }

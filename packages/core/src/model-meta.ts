@@ -16,8 +16,12 @@ export interface IndexOptions {
 
 export interface CheckConstraint {
   name: string;
-  /** SQL boolean expression over the table's columns, written by the model's author. */
-  sql: string;
+  /**
+   * SQL boolean expression over the table's columns, written by the model's
+   * author. A function receives the dialect's identifier quoting, because
+   * MySQL reads "name" as a string where PostgreSQL and SQLite read a column.
+   */
+  sql: string | ((quote: (identifier: string) => string) => string);
 }
 
 export interface ModelOptions {

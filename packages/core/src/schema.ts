@@ -94,7 +94,8 @@ export function createTableStatements(dialect: Dialect, meta: ModelMeta): Compil
   }
 
   for (const check of meta.options.checks ?? []) {
-    lines.push(`constraint ${compiler.quote(check.name)} check (${check.sql})`);
+    const expression = typeof check.sql === "function" ? check.sql((name) => compiler.quote(name)) : check.sql;
+    lines.push(`constraint ${compiler.quote(check.name)} check (${expression})`);
   }
 
   const statements: CompiledQuery[] = [
