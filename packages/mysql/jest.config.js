@@ -1,3 +1,5 @@
 import { createJestConfig } from "@chakra-orm/jest-preset";
 
-export default createJestConfig();
+export default createJestConfig({
+  globalSetup: "<rootDir>/test/global-setup.ts",
+});

@@ -39,11 +39,68 @@ export interface AggregateNode {
   fn: "count" | "sum" | "avg" | "min" | "max";
   arg: ExpressionNode | "*";
   distinct: boolean;
+  /** Only rows matching this condition count (compiled as CASE WHEN). */
+  filter?: WhereNode;
 }
 
 export interface SubqueryNode {
   kind: "subquery";
   query: SelectNode;
+}
+
+export interface BinaryNode {
+  kind: "binary";
+  operator: "+" | "-" | "*" | "/";
+  left: ExpressionNode;
+  right: ExpressionNode;
+}
+
+export interface CaseNode {
+  kind: "case";
+  whens: { condition: WhereNode; result: ExpressionNode }[];
+  otherwise: ExpressionNode | undefined;
+}
+
+export type CastType = "integer" | "float" | "decimal" | "text" | "date" | "dateTime";
+
+export interface CastNode {
+  kind: "cast";
+  expression: ExpressionNode;
+  type: CastType;
+}
+
+/** A date or time part of an expression, such as its year. */
+export interface ExtractNode {
+  kind: "extract";
+  part: "year" | "month" | "day" | "hour" | "minute" | "second";
+  expression: ExpressionNode;
+}
+
+export interface FrameNode {
+  type: "rows" | "range";
+  /** Offset from the current row: negative is preceding, null is unbounded. */
+  start: number | null;
+  end: number | null;
+}
+
+/** A window function call: `fn over (partition by ... order by ... frame)`. */
+export interface WindowNode {
+  kind: "window";
+  fn: ExpressionNode;
+  partitionBy: ExpressionNode[];
+  orderBy: OrderNode[];
+  frame: FrameNode | undefined;
+}
+
+export interface ExistsExpressionNode {
+  kind: "existsExpression";
+  query: SelectNode;
+}
+
+/** A condition used as a boolean value, as in `annotate({ hot: ... })`. */
+export interface ConditionNode {
+  kind: "condition";
+  where: WhereNode;
 }
 
 export type ExpressionNode =
@@ -52,7 +109,14 @@ export type ExpressionNode =
   | RawNode
   | FuncNode
   | AggregateNode
-  | SubqueryNode;
+  | SubqueryNode
+  | BinaryNode
+  | CaseNode
+  | CastNode
+  | ExtractNode
+  | WindowNode
+  | ExistsExpressionNode
+  | ConditionNode;
 
 export interface AndNode {
   kind: "and";
@@ -143,8 +207,19 @@ export interface LockNode {
   of: string[];
 }
 
+/** A common table expression: `name as (query)`, or a recursive union. */
+export interface CteNode {
+  name: string;
+  columns: string[];
+  query: SelectNode;
+  /** For WITH RECURSIVE: the part that reads the CTE itself, joined by UNION ALL. */
+  recursive: SelectNode | undefined;
+}
+
 export interface SelectNode {
   kind: "select";
+  /** Common table expressions declared before the SELECT. */
+  ctes?: CteNode[];
   table: string;
   alias: string;
   columns: SelectColumn[];
@@ -159,6 +234,16 @@ export interface SelectNode {
   lock: LockNode | undefined;
 }
 
+/** What an INSERT does with a row that collides with an existing unique key. */
+export interface OnConflictNode {
+  /** Columns of the unique key (or primary key) that detects the conflict. */
+  target: string[];
+  /** Columns set from the proposed row on conflict; empty means keep the existing row. */
+  update: string[];
+  /** The primary key column, which MySQL sets to itself to ignore a conflict. */
+  primaryKey: string;
+}
+
 export interface InsertNode {
   kind: "insert";
   table: string;
@@ -166,6 +251,7 @@ export interface InsertNode {
   /** One list of values per row, in column order. */
   rows: ExpressionNode[][];
   returning: string[];
+  onConflict?: OnConflictNode;
 }
 
 export interface UpdateNode {

@@ -1,10 +1,16 @@
 import type {
+  AggregateNode,
+  CastType,
+  CteNode,
   DeleteNode,
+  ExtractNode,
+  WindowNode,
   ExpressionNode,
   InsertNode,
   JoinNode,
   JsonLookupNode,
   LookupNode,
+  OnConflictNode,
   SelectNode,
   StatementNode,
   UpdateNode,
@@ -177,6 +183,10 @@ export abstract class SqlCompiler {
   }
 
   select(out: SqlBuilder, node: SelectNode): void {
+    if (node.ctes && node.ctes.length > 0) {
+      this.ctes(out, node.ctes);
+    }
+
     out.text(node.distinct ? "select distinct " : "select ");
 
     if (node.columns.length === 0) {
@@ -290,11 +300,44 @@ export abstract class SqlCompiler {
       });
     }
 
+    if (node.onConflict) {
+      this.onConflict(out, node.onConflict);
+    }
+
     this.returning(out, node.returning);
   }
 
   defaultValues(out: SqlBuilder, _node: InsertNode): void {
     out.text(" default values");
+  }
+
+  /**
+   * Writes `on conflict (target) do update set col = excluded.col`, or
+   * `do nothing` when no column is updated (PostgreSQL 9.5+, SQLite 3.24+).
+   */
+  onConflict(out: SqlBuilder, conflict: OnConflictNode): void {
+    out.text(" on conflict (");
+    out.join(conflict.target, ", ", (name) => out.identifier(name));
+    out.text(")");
+
+    if (conflict.update.length === 0) {
+      out.text(" do nothing");
+
+      return;
+    }
+
+    out.text(" do update set ");
+    out.join(conflict.update, ", ", (name) => {
+      out.identifier(name).text(" = excluded.").identifier(name);
+    });
+  }
+
+  /**
+   * Wraps a compiled SELECT in EXPLAIN, with ANALYZE when asked, which runs
+   * the statement. Parameters stay as they are.
+   */
+  explain(query: CompiledQuery, options: { analyze?: boolean }): CompiledQuery {
+    return { sql: `explain ${options.analyze ? "analyze " : ""}${query.sql}`, params: query.params };
   }
 
   returning(out: SqlBuilder, columns: string[]): void {
@@ -346,33 +389,179 @@ export abstract class SqlCompiler {
         this.raw(out, node.parts, node.params);
         break;
       case "func":
-        out.text(`${node.name}(`);
-        out.join(node.args, ", ", (arg) => this.expression(out, arg));
-        out.text(")");
+        this.functionCall(out, node.name, node.args);
         break;
       case "aggregate":
-        out.text(`${node.fn}(`);
-
-        if (node.distinct) {
-          out.text("distinct ");
-        }
-
-        if (node.arg === "*") {
-          out.text("*");
-        } else {
-          this.expression(out, node.arg);
-        }
-
-        out.text(")");
+        this.aggregate(out, node);
         break;
       case "subquery":
         out.text("(");
         this.select(out, node.query);
         out.text(")");
         break;
+      case "binary":
+        out.text("(");
+        this.expression(out, node.left);
+        out.text(` ${node.operator} `);
+        this.expression(out, node.right);
+        out.text(")");
+        break;
+      case "case":
+        out.text("case");
+
+        for (const when of node.whens) {
+          out.text(" when ");
+          this.where(out, when.condition);
+          out.text(" then ");
+          this.expression(out, when.result);
+        }
+
+        if (node.otherwise) {
+          out.text(" else ");
+          this.expression(out, node.otherwise);
+        }
+
+        out.text(" end");
+        break;
+      case "cast":
+        this.cast(out, node.expression, node.type);
+        break;
+      case "extract":
+        this.extract(out, node.part, node.expression);
+        break;
+      case "window":
+        this.window(out, node);
+        break;
+      case "existsExpression":
+        out.text("(case when exists (");
+        this.select(out, node.query);
+        out.text(") then 1 else 0 end)");
+        break;
+      case "condition":
+        out.text("(case when ");
+        this.where(out, node.where);
+        out.text(" then 1 else 0 end)");
+        break;
       default:
         assertNever(node);
     }
+  }
+
+  /**
+   * Writes a function call. Names are the portable ones Chakra's function
+   * expressions use (`lower`, `length`, `concat`, `now`, ...); a dialect
+   * maps the ones its SQL spells differently.
+   */
+  functionCall(out: SqlBuilder, name: string, args: readonly ExpressionNode[]): void {
+    out.text(`${name}(`);
+    out.join(args, ", ", (arg) => this.expression(out, arg));
+    out.text(")");
+  }
+
+  aggregate(out: SqlBuilder, node: AggregateNode): void {
+    out.text(`${node.fn}(`);
+
+    if (node.distinct) {
+      out.text("distinct ");
+    }
+
+    // A filtered aggregate counts only the rows where the CASE yields a
+    // value; every dialect supports this form, unlike FILTER (WHERE ...).
+    if (node.filter) {
+      out.text("case when ");
+      this.where(out, node.filter);
+      out.text(" then ");
+
+      if (node.arg === "*") {
+        out.text("1");
+      } else {
+        this.expression(out, node.arg);
+      }
+
+      out.text(" end");
+    } else if (node.arg === "*") {
+      out.text("*");
+    } else {
+      this.expression(out, node.arg);
+    }
+
+    out.text(")");
+  }
+
+  /** The SQL type name for a CAST. */
+  castType(type: CastType): string {
+    const names: Record<CastType, string> = {
+      integer: "integer",
+      float: "double precision",
+      decimal: "numeric",
+      text: "text",
+      date: "date",
+      dateTime: "timestamp",
+    };
+
+    return names[type];
+  }
+
+  cast(out: SqlBuilder, expression: ExpressionNode, type: CastType): void {
+    out.text("cast(");
+    this.expression(out, expression);
+    out.text(` as ${this.castType(type)})`);
+  }
+
+  extract(out: SqlBuilder, part: ExtractNode["part"], expression: ExpressionNode): void {
+    out.text(`extract(${part} from `);
+    this.expression(out, expression);
+    out.text(")");
+  }
+
+  window(out: SqlBuilder, node: WindowNode): void {
+    this.expression(out, node.fn);
+    out.text(" over (");
+    let started = false;
+
+    if (node.partitionBy.length > 0) {
+      out.text("partition by ");
+      out.join(node.partitionBy, ", ", (item) => this.expression(out, item));
+      started = true;
+    }
+
+    if (node.orderBy.length > 0) {
+      out.text(started ? " order by " : "order by ");
+      out.join(node.orderBy, ", ", (item) => this.orderItem(out, item.expression, item.descending));
+      started = true;
+    }
+
+    if (node.frame) {
+      out.text(`${started ? " " : ""}${node.frame.type} between ${frameBound(node.frame.start, "preceding")} and ${frameBound(node.frame.end, "following")}`);
+    }
+
+    out.text(")");
+  }
+
+  /** Writes `with [recursive] name (cols) as (...)` before a SELECT. */
+  ctes(out: SqlBuilder, ctes: readonly CteNode[]): void {
+    const recursive = ctes.some((item) => item.recursive !== undefined);
+    out.text(recursive ? "with recursive " : "with ");
+    out.join(ctes, ", ", (item) => {
+      out.identifier(item.name);
+
+      if (item.columns.length > 0) {
+        out.text(" (");
+        out.join(item.columns, ", ", (name) => out.identifier(name));
+        out.text(")");
+      }
+
+      out.text(" as (");
+      this.select(out, item.query);
+
+      if (item.recursive) {
+        out.text(" union all ");
+        this.select(out, item.recursive);
+      }
+
+      out.text(")");
+    });
+    out.text(" ");
   }
 
   raw(out: SqlBuilder, parts: readonly string[], params: readonly unknown[]): void {
@@ -569,10 +758,41 @@ export function isExpressionNode(item: unknown): item is ExpressionNode {
     typeof item === "object" &&
     item !== null &&
     typeof (item as { kind?: unknown }).kind === "string" &&
-    ["column", "value", "raw", "func", "aggregate", "subquery"].includes(
+    [
+      "column",
+      "value",
+      "raw",
+      "func",
+      "aggregate",
+      "subquery",
+      "binary",
+      "case",
+      "cast",
+      "extract",
+      "window",
+      "existsExpression",
+      "condition",
+    ].includes(
       (item as { kind: string }).kind,
     )
   );
+}
+
+/** Writes one end of a window frame: `2 preceding`, `current row`, `unbounded following`. */
+function frameBound(offset: number | null, unboundedSide: "preceding" | "following"): string {
+  if (offset === null) {
+    return `unbounded ${unboundedSide}`;
+  }
+
+  if (offset === 0) {
+    return "current row";
+  }
+
+  if (!Number.isInteger(offset)) {
+    throw new ValidationError(`Invalid window frame offset ${describeValue(offset)}: expected a whole number or null.`);
+  }
+
+  return offset < 0 ? `${-offset} preceding` : `${offset} following`;
 }
 
 export function assertNever(item: never): never {

@@ -89,6 +89,12 @@ export interface Dialect {
   readonly capabilities: Capabilities;
   /** How many bound parameters one statement may carry. */
   readonly maxParameters: number;
+  /**
+   * The most bytes of bound values one bulk statement should carry (an
+   * estimate from the values' sizes), or undefined for no limit beyond
+   * `maxParameters`. MySQL sets it below the server's max_allowed_packet.
+   */
+  readonly maxStatementBytes?: number;
   readonly driver: Driver;
   /** Converts a driver error into a ChakraError subclass, keeping it as `cause`. */
   translateError(error: unknown, query?: CompiledQuery): Error;

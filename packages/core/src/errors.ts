@@ -108,6 +108,12 @@ export class ConnectionError extends DatabaseError {}
 /** A statement or a pool acquisition ran past its time limit. */
 export class QueryTimeoutError extends DatabaseError {}
 
+/**
+ * A `selectForUpdate({ nowait: true })` found a row locked by another
+ * transaction. Retry later, or use `skipLocked` to read past locked rows.
+ */
+export class LockNotAvailableError extends DatabaseError {}
+
 /** A relation was read before it was loaded. */
 export class RelationNotLoadedError extends ChakraError {}
 

@@ -239,6 +239,9 @@ type Optional<O> = O extends { nullable: true }
 
 type Scalar<T, O> = Field<T, Nullable<O>, Optional<O>>;
 
+/** A JSON field; the literal `kind` lets filter types accept key paths (`data__color`). */
+type JsonField<T, O> = Scalar<T, O> & { readonly kind: "json" };
+
 function scalar<T>(kind: ScalarKind) {
   return <const O extends FieldOptions<T> = Record<never, never>>(
     options?: O,
@@ -287,7 +290,7 @@ export const field = {
   /** Any JSON value; pass the value's type as `field.json<T>()`. */
   json: <T = unknown, const O extends FieldOptions<T> = Record<never, never>>(
     options?: O,
-  ): Scalar<T, O> => new Field<T, Nullable<O>, Optional<O>>("json", { ...options }),
+  ): JsonField<T, O> => new Field<T, Nullable<O>, Optional<O>>("json", { ...options }) as JsonField<T, O>,
   uuid: scalar<string>("uuid"),
   binary: scalar<Uint8Array>("binary"),
   /** One of a fixed list of strings. */

@@ -19,6 +19,8 @@ export interface ModelReader {
   readers: Reader[];
   /** Column positions that hold 64-bit integers. */
   bigintColumns: number[];
+  /** Position of the primary key column, which is never NULL in a real row. */
+  pkIndex: number;
 }
 
 const READER_CACHE = new WeakMap<SqlCompiler, WeakMap<ModelMeta, ModelReader>>();
@@ -40,6 +42,7 @@ export function modelReader(compiler: SqlCompiler, meta: ModelMeta): ModelReader
       bigintColumns: meta.columnFields.flatMap((item, index) =>
         item.kind === "bigInteger" ? [index] : [],
       ),
+      pkIndex: meta.columnFields.indexOf(meta.pk),
     };
     byMeta.set(meta, reader);
   }
@@ -61,6 +64,8 @@ export interface PlanPart {
 export interface HydrationPlan {
   parts: PlanPart[];
   width: number;
+  /** Annotation columns after the model columns, set on each instance. */
+  annotations?: { name: string; index: number; read: ((raw: unknown) => unknown) | null }[];
 }
 
 /** Adds the columns of `meta` (and of each selectRelated path) to `select`. */
@@ -122,7 +127,11 @@ function buildInstance(part: PlanPart, row: unknown[], db: Database | undefined)
   const { reader, start } = part;
   const { attributes, readers } = reader;
 
-  if (part.parent >= 0 && (row[start] === null || row[start] === undefined)) {
+  // A LEFT JOIN that matched nothing yields NULL in every column. Test the
+  // primary key, since the first column may be nullable (deletedAt, say).
+  const key = row[start + reader.pkIndex];
+
+  if (part.parent >= 0 && (key === null || key === undefined)) {
     return null;
   }
 

@@ -59,17 +59,20 @@ export interface AbstractModel<F extends FieldMap, R = unknown> {
   readonly factory: ((base: any) => R) | undefined;
 }
 
+// An abstract model without a factory contributes the empty object type,
+// not `unknown`: `unknown` in a union absorbs the other members, so one
+// field-only abstract model hid every other one's methods and statics.
 type MixinInstance<A> = A extends AbstractModel<any, infer R>
   ? R extends abstract new (...args: any) => infer I
     ? I
-    : unknown
-  : unknown;
+    : Record<never, never>
+  : Record<never, never>;
 
 type MixinStatics<A> = A extends AbstractModel<any, infer R>
   ? R extends abstract new (...args: any) => any
     ? Omit<R, "prototype">
-    : unknown
-  : unknown;
+    : Record<never, never>
+  : Record<never, never>;
 
 type UnionToIntersection<U> = (U extends any ? (x: U) => void : never) extends (
   x: infer I,
@@ -156,6 +159,23 @@ export class Model<F extends FieldMap = FieldMap> {
    *   static objects = manager(this);
    * }
    */
+  // Two overloads, because with one `abstracts?: A | ModelOptions`
+  // parameter an options object in third place was inferred as `A` and
+  // turned every field type into `any`.
+  static define<const F extends FieldMap>(
+    table: string,
+    fields: F,
+    options?: ModelOptions,
+  ): DefinedModel<F, []>;
+  static define<
+    const F extends FieldMap,
+    const A extends readonly AbstractModel<any, any>[],
+  >(
+    table: string,
+    fields: F,
+    abstracts: A,
+    options?: ModelOptions,
+  ): DefinedModel<F, A>;
   static define<
     const F extends FieldMap,
     const A extends readonly AbstractModel<any, any>[] = [],

@@ -1,5 +1,6 @@
 /** Inserts and updates of instances, including chunked bulk inserts. */
 import { value, type ExpressionNode } from "./ast.js";
+import { chunkRanges } from "./chunking.js";
 import type { Database } from "./database.js";
 import { DoesNotExist, OptimisticLockError, ValidationError, describeValue } from "./errors.js";
 import type { Field } from "./fields.js";
@@ -12,7 +13,7 @@ function metaOf(instance: Model): ModelMeta {
 }
 
 /** Validates every column attribute of `instance` and writes back canonical values. */
-function validatedRow(meta: ModelMeta, instance: Model, fields: readonly Field[]): unknown[] {
+export function validatedRow(meta: ModelMeta, instance: Model, fields: readonly Field[]): unknown[] {
   const source = instance as unknown as Record<string, unknown>;
 
   return fields.map((item) => {
@@ -62,18 +63,15 @@ async function insertGroup(
   batchSize: number | undefined,
 ): Promise<void> {
   const { dialect } = db;
-  const perStatement = Math.max(1, Math.floor(dialect.maxParameters / Math.max(1, fields.length)));
   const needsKeys = fields.every((item) => item !== meta.pk);
   const returning = needsKeys && dialect.capabilities.returning ? [meta.pk.column] : [];
-  const maxRows = needsKeys && returning.length === 0
-    ? dialect.capabilities.maxRowsPerInsertWithoutReturning ?? perStatement
-    : perStatement;
-  const chunkSize = Math.max(1, Math.min(batchSize ?? perStatement, perStatement, maxRows));
+  const maxRows = needsKeys && returning.length === 0 ? dialect.capabilities.maxRowsPerInsertWithoutReturning : undefined;
   const rows = instances.map((instance) => validatedRow(meta, instance, fields));
+  const ranges = chunkRanges(dialect, rows, { parametersPerRow: fields.length, batchSize, maxRows });
   const write = async () => {
-    for (let start = 0; start < instances.length; start += chunkSize) {
-      const chunk = instances.slice(start, start + chunkSize);
-      const chunkRows = rows.slice(start, start + chunkSize);
+    for (const [start, end] of ranges) {
+      const chunk = instances.slice(start, end);
+      const chunkRows = rows.slice(start, end);
       const node = {
         kind: "insert" as const,
         table: meta.table,
@@ -106,7 +104,7 @@ async function insertGroup(
   };
 
   // Several statements must succeed or fail together.
-  if (instances.length > chunkSize && !db.inTransaction) {
+  if (ranges.length > 1 && !db.inTransaction) {
     await db.transaction(write);
   } else {
     await write();

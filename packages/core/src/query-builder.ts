@@ -77,12 +77,20 @@ export class AliasCounter {
 export class Scope {
   readonly joins: JoinNode[] = [];
   readonly #joinsByPath = new Map<string, { alias: string; meta: ModelMeta }>();
+  /** Annotations by name, so filters and orderings can refer to them. */
+  readonly annotations = new Map<string, { node: ExpressionNode; aggregate: boolean }>();
+  /** True when the query groups rows (values().annotate() with aggregates). */
+  grouped = false;
+  /** Set while building one condition that reads an aggregate, so it goes to HAVING. */
+  usedAggregate = false;
 
   constructor(
     readonly meta: ModelMeta,
     readonly alias: string,
     readonly aliases: AliasCounter,
     readonly caller: string,
+    /** The enclosing query's scope, which OuterRef reads. */
+    readonly parent?: Scope,
   ) {}
 
   /**
@@ -407,7 +415,7 @@ export function buildConditions(
   return result;
 }
 
-function splitAtManyRelation(
+export function splitAtManyRelation(
   scope: Scope,
   key: string,
 ): { fromAlias: string; fromMeta: ModelMeta; relation: ManyRelation; rest: string } | undefined {
@@ -453,12 +461,21 @@ function splitAtManyRelation(
   return undefined;
 }
 
-function buildExists(scope: Scope, group: MultiGroup): WhereNode {
-  const { relation, fromAlias, fromMeta } = group;
+/**
+ * Starts a SELECT over the rows of a multi-valued relation that belong to
+ * the current row of `fromAlias`: the correlation condition plus, for a
+ * many-to-many, the join through the link table.
+ */
+export function correlatedSelect(
+  scope: Scope,
+  fromAlias: string,
+  fromMeta: ModelMeta,
+  relation: ManyRelation,
+): { select: SelectNode; sub: Scope; correlation: WhereNode } {
   const target = relation.target;
   target.resolve();
   const alias = scope.aliases.next("s");
-  const sub = new Scope(target, alias, scope.aliases, scope.caller);
+  const sub = new Scope(target, alias, scope.aliases, scope.caller, scope);
   const select = emptySelect(target.table, alias);
   let correlation: WhereNode;
 
@@ -493,6 +510,13 @@ function buildExists(scope: Scope, group: MultiGroup): WhereNode {
     };
   }
 
+  return { select, sub, correlation };
+}
+
+function buildExists(scope: Scope, group: MultiGroup): WhereNode {
+  const { relation, fromAlias, fromMeta } = group;
+  const target = relation.target;
+  const { select, sub, correlation } = correlatedSelect(scope, fromAlias, fromMeta, relation);
   let negate = false;
   const conditions: Record<string, unknown> = {};
 
@@ -520,6 +544,13 @@ function buildExists(scope: Scope, group: MultiGroup): WhereNode {
 
 /** Builds the node for one `key: value` condition on a single-valued path. */
 export function buildLookup(scope: Scope, key: string, item: unknown): WhereNode {
+  const [root, ...lookupParts] = key.split("__");
+  const annotation = scope.annotations.get(root!);
+
+  if (annotation) {
+    return annotationLookup(scope, key, annotation, lookupParts, item);
+  }
+
   const resolved = resolveColumn(scope, key);
   const { field } = resolved;
   let rest = resolved.rest;
@@ -548,6 +579,49 @@ export function buildLookup(scope: Scope, key: string, item: unknown): WhereNode
   }
 
   return lookupNode(scope, key, resolved.column, field, rest[0] as LookupName, item);
+}
+
+function annotationLookup(
+  scope: Scope,
+  key: string,
+  annotation: { node: ExpressionNode; aggregate: boolean },
+  parts: string[],
+  item: unknown,
+): WhereNode {
+  if (annotation.node.kind === "window") {
+    throw new ValidationError(
+      `${scope.caller}: cannot filter on the window annotation in "${key}", because SQL computes window functions after WHERE. Filter the rows in JS, or wrap the query in a CTE.`,
+      { model: scope.meta.name, value: key },
+    );
+  }
+
+  if (annotation.aggregate) {
+    scope.usedAggregate = true;
+  }
+
+  // A boolean annotation built from Exists filters as EXISTS itself.
+  if (annotation.node.kind === "existsExpression" && parts.length === 0 && typeof item === "boolean") {
+    const exists: WhereNode = { kind: "exists", query: annotation.node.query };
+
+    return item ? exists : { kind: "not", item: exists };
+  }
+
+  const lookup = parts.length === 0 ? "exact" : parts[0]!;
+
+  if (parts.length > 1 || !isLookupName(lookup)) {
+    throw new ValidationError(
+      `${scope.caller}: unknown lookup "${parts.join("__")}" in "${key}". Valid lookups are ${[...LOOKUPS].join(", ")}.`,
+      { model: scope.meta.name, value: key },
+    );
+  }
+
+  if (item === null && lookup === "exact") {
+    return { kind: "lookup", lookup: "isnull", lhs: annotation.node, value: true, field: undefined };
+  }
+
+  const value = isExpression(item) ? (item as Expression).toNode(scope) : item;
+
+  return { kind: "lookup", lookup, lhs: annotation.node, value, field: undefined };
 }
 
 function validLookups(field: Field): Set<string> {
@@ -665,7 +739,7 @@ export function buildOrdering(
 
     const descending = key.startsWith("-");
     const name = descending ? key.slice(1) : key;
-    const annotated = annotations?.get(name);
+    const annotated = annotations?.get(name) ?? scope.annotations.get(name)?.node;
 
     if (annotated) {
       return { expression: annotated, descending };

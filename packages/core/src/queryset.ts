@@ -20,13 +20,17 @@ import { prefetch } from "./loading.js";
 import type { ModelMeta } from "./model-meta.js";
 import { STATE, type Model, type ModelClass } from "./model.js";
 import { insertInstances } from "./persistence.js";
+import { bulkUpdateInstances } from "./bulk-update.js";
+import { checkLockOptions, resolveLockTargets, type LockOptions } from "./locking.js";
+import { explainQuery, rawInstances, toFragment } from "./raw-query.js";
+import type { SqlFragment } from "./sql.js";
+import { upsertInstances, type OnConflict } from "./upsert.js";
 import { Q, toNode, type QNode } from "./q.js";
 import {
   buildOrdering,
   buildWhere,
   newSelect,
   resolveColumn,
-  type Scope,
 } from "./query-builder.js";
 import type {
   CreateInput,
@@ -41,12 +45,24 @@ import type {
   ValuesTuple,
 } from "./types.js";
 import { validateValue } from "./validate.js";
-import { value } from "./ast.js";
+import { emptySelect, value, type ExpressionNode } from "./ast.js";
+import {
+  Aggregate,
+  isExpression,
+  setExpressionContext,
+  type Expression,
+  type Reader,
+} from "./expressions.js";
+import { ValuesQuerySet } from "./values-queryset.js";
+import type { AnnotationFields, AnnotationOrderKey, AnnotationValues, Conditions } from "./queryset-types.js";
+import { Scope, correlatedSelect, splitAtManyRelation } from "./query-builder.js";
 import { attributeName } from "./model.js";
 import { ForeignKeyField } from "./fields.js";
 
 interface QueryState {
   filters: QNode[];
+  /** Annotations in the order they were added. */
+  annotations: readonly (readonly [string, Expression])[];
   /** Extra conditions built directly as AST, for relation sets. */
   nodes: ((scope: Scope) => WhereNode)[];
   ordering: readonly string[] | undefined;
@@ -61,6 +77,7 @@ interface QueryState {
 
 const EMPTY_STATE: QueryState = {
   filters: [],
+  annotations: [],
   nodes: [],
   ordering: undefined,
   limit: undefined,
@@ -93,12 +110,12 @@ function checkCount(caller: string, name: string, count: unknown): number {
  * orders returns a new QuerySet; nothing runs until a terminal method
  * (`all`, `first`, `count`, `update`, ...) or `for await`.
  */
-export class QuerySet<M extends Model> implements AsyncIterable<M> {
+export class QuerySet<M extends Model, A extends object = {}> implements AsyncIterable<M> {
   readonly model: ModelClass<M>;
   readonly #db: Database | string | undefined;
   readonly #state: QueryState;
 
-  constructor(model: ModelClass<M>, db?: Database | string, state: QueryState = EMPTY_STATE) {
+  constructor(model: ModelClass<any>, db?: Database | string, state: QueryState = EMPTY_STATE) {
     this.model = model;
     this.#db = db;
     this.#state = state;
@@ -108,8 +125,8 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     return this.model.$meta;
   }
 
-  #clone(patch: Partial<QueryState>): QuerySet<M> {
-    return new QuerySet(this.model, this.#db, { ...this.#state, ...patch });
+  #clone(patch: Partial<QueryState>): QuerySet<M, A> {
+    return new QuerySet<M, A>(this.model, this.#db, { ...this.#state, ...patch });
   }
 
   #caller(method: string): string {
@@ -122,51 +139,51 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
   }
 
   /** Runs the query on another database (an instance or a name). */
-  using(db: Database | string): QuerySet<M> {
-    return new QuerySet(this.model, db, this.#state);
+  using(db: Database | string): QuerySet<M, A> {
+    return new QuerySet<M, A>(this.model, db, this.#state);
   }
 
   /** Keeps rows matching every condition. `{ x: null }` means IS NULL. */
-  filter(conditions: FilterInput<Fields<M>> | Q<Fields<M>>): QuerySet<M> {
+  filter(conditions: Conditions<M, A>): QuerySet<M, A> {
     return this.#clone({ filters: [...this.#state.filters, toNode(conditions)] });
   }
 
   /** Drops rows matching all the conditions. */
-  exclude(conditions: FilterInput<Fields<M>> | Q<Fields<M>>): QuerySet<M> {
+  exclude(conditions: Conditions<M, A>): QuerySet<M, A> {
     return this.#clone({
       filters: [...this.#state.filters, { kind: "not", child: toNode(conditions) }],
     });
   }
 
   /** @internal Adds a condition built as AST. */
-  whereNode(build: (scope: Scope) => WhereNode): QuerySet<M> {
+  whereNode(build: (scope: Scope) => WhereNode): QuerySet<M, A> {
     return this.#clone({ nodes: [...this.#state.nodes, build] });
   }
 
   /** Orders by fields; `-field` sorts descending. Replaces earlier orderings. */
-  orderBy(...keys: OrderKey<Fields<M>>[]): QuerySet<M> {
+  orderBy(...keys: (OrderKey<Fields<M>> | AnnotationOrderKey<A>)[]): QuerySet<M, A> {
     return this.#clone({ ordering: keys as string[] });
   }
 
-  limit(count: number): QuerySet<M> {
+  limit(count: number): QuerySet<M, A> {
     return this.#clone({ limit: checkCount(this.#caller("limit"), "limit", count) });
   }
 
-  offset(count: number): QuerySet<M> {
+  offset(count: number): QuerySet<M, A> {
     return this.#clone({ offset: checkCount(this.#caller("offset"), "offset", count) });
   }
 
-  distinct(): QuerySet<M> {
+  distinct(): QuerySet<M, A> {
     return this.#clone({ distinct: true });
   }
 
   /** Loads foreign keys in the same query with joins. */
-  selectRelated(...paths: SelectRelatedPath<Fields<M>>[]): QuerySet<M> {
+  selectRelated(...paths: SelectRelatedPath<Fields<M>>[]): QuerySet<M, A> {
     return this.#clone({ selectRelated: [...this.#state.selectRelated, ...(paths as string[])] });
   }
 
   /** Loads relations with one extra query per relation. */
-  prefetchRelated(...paths: (RelationName<Fields<M>> | `${RelationName<Fields<M>>}__${string}`)[]): QuerySet<M> {
+  prefetchRelated(...paths: (RelationName<Fields<M>> | `${RelationName<Fields<M>>}__${string}`)[]): QuerySet<M, A> {
     return this.#clone({ prefetch: [...this.#state.prefetch, ...(paths as string[])] });
   }
 
@@ -174,7 +191,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
    * Sets how unloaded relations of the results behave: "lazy" loads on
    * `load()` for the whole result set at once, "raise" throws.
    */
-  relationLoading(mode: "lazy" | "raise"): QuerySet<M> {
+  relationLoading(mode: "lazy" | "raise"): QuerySet<M, A> {
     return this.#clone({ relationMode: mode });
   }
 
@@ -183,17 +200,95 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
    * MySQL support it; SQLite raises NotSupportedError, because it locks the
    * whole database for a write transaction instead.
    */
-  selectForUpdate(options: { nowait?: boolean; skipLocked?: boolean; of?: string[] } = {}): QuerySet<M> {
-    return this.#clone({
-      lock: { nowait: options.nowait ?? false, skipLocked: options.skipLocked ?? false, of: options.of ?? [] },
+  selectForUpdate(options: LockOptions = {}): QuerySet<M, A> {
+    return this.#clone({ lock: checkLockOptions(this.#caller("selectForUpdate"), options) });
+  }
+
+  /**
+   * Adds computed attributes to each result. An aggregate over a
+   * multi-valued relation (`Count("comments")`) becomes a correlated
+   * subquery, so several of them never multiply each other's rows.
+   *
+   * @example
+   * const posts = await Post.objects.annotate({ comments: Count("comments") }).orderBy("-comments").all();
+   */
+  annotate<const N extends Record<string, Expression>>(
+    annotations: N,
+  ): QuerySet<M & AnnotationValues<N>, A & AnnotationValues<N>> {
+    const entries = Object.entries(annotations);
+
+    for (const [name, item] of entries) {
+      if (!isExpression(item)) {
+        throw new ValidationError(
+          `${this.#caller("annotate")}: the annotation "${name}" is ${describeValue(item)}, not an expression. Use F(), Count(), Sum(), new Value(...) and the like.`,
+          { model: this.#meta.name, value: name },
+        );
+      }
+
+      if (this.#meta.field(name) || this.#meta.reverse.has(name)) {
+        throw new ValidationError(
+          `${this.#caller("annotate")}: the annotation "${name}" has the name of a field of ${this.#meta.name}. Choose another name.`,
+          { model: this.#meta.name, value: name },
+        );
+      }
+    }
+
+    return new QuerySet(this.model, this.#db, {
+      ...this.#state,
+      annotations: [...this.#state.annotations, ...entries],
     });
   }
 
+  /** Builds the annotations into `scope`, so filters and orderings can use them. */
+  #prepareScope(scope: Scope, grouped: boolean): void {
+    scope.grouped = grouped;
+
+    for (const [name, item] of this.#state.annotations) {
+      const node = item.toNode(scope);
+
+      if (!grouped && node.kind === "aggregate") {
+        throw new ValidationError(
+          `${this.#caller("annotate")}: "${name}" aggregates over the rows of ${this.#meta.name} itself, which needs a grouping. Use aggregate() for one total, or values(...).annotate() to group.`,
+          { model: this.#meta.name, value: name },
+        );
+      }
+
+      scope.annotations.set(name, { node, aggregate: item.containsAggregate && grouped });
+    }
+  }
+
   #where(scope: Scope): WhereNode | undefined {
-    return and([
-      ...this.#state.filters.map((node) => buildWhere(scope, node)),
-      ...this.#state.nodes.map((build) => build(scope)),
-    ]);
+    return this.#conditions(scope).where;
+  }
+
+  /** Splits the filters into WHERE and, for conditions on aggregates, HAVING. */
+  #conditions(scope: Scope): { where: WhereNode | undefined; having: WhereNode | undefined } {
+    const where: (WhereNode | undefined)[] = [];
+    const having: (WhereNode | undefined)[] = [];
+
+    for (const node of this.#state.filters) {
+      scope.usedAggregate = false;
+      const built = buildWhere(scope, node);
+      (scope.usedAggregate ? having : where).push(built);
+    }
+
+    scope.usedAggregate = false;
+
+    return {
+      where: and([...where, ...this.#state.nodes.map((build) => build(scope))]),
+      having: and(having),
+    };
+  }
+
+  /** Adds the annotation columns to a select; returns their names and readers. */
+  #selectAnnotations(select: SelectNode, scope: Scope): { name: string; index: number; read: Reader }[] {
+    const compiler = this.db.dialect.compiler;
+
+    return this.#state.annotations.map(([name, item]) => {
+      select.columns.push({ expression: scope.annotations.get(name)!.node, alias: name });
+
+      return { name, index: select.columns.length - 1, read: item.reader(scope, compiler) };
+    });
   }
 
   #ordering(): readonly string[] {
@@ -207,6 +302,8 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     const db = this.db;
     const { select, scope } = newSelect(this.#meta, this.#caller(method));
     const plan = selectModelColumns(select, scope, db.dialect.compiler, this.#state.selectRelated);
+    this.#prepareScope(scope, false);
+    plan.annotations = this.#selectAnnotations(select, scope);
     select.where = this.#where(scope);
     select.orderBy = buildOrdering(scope, ordering);
     select.joins = scope.joins;
@@ -222,7 +319,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
         );
       }
 
-      select.lock = this.#state.lock;
+      select.lock = resolveLockTargets(scope, this.#state.lock, this.#state.selectRelated);
     }
 
     return { select, plan };
@@ -241,6 +338,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
       bigintColumns: plan.parts.flatMap((part) => part.reader.bigintColumns.map((index) => part.start + index)),
     });
     const rows = hydrate(result.rows, plan, db, this.#state.relationMode ?? db.relationLoading) as M[];
+    setAnnotations(rows, result.rows as unknown[][], plan);
 
     for (const path of this.#state.prefetch) {
       await prefetch(db, rows, path);
@@ -280,7 +378,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
   }
 
   /** Returns the one matching row; raises DoesNotExist or MultipleObjectsReturned. */
-  async get(conditions?: FilterInput<Fields<M>> | Q<Fields<M>>): Promise<M> {
+  async get(conditions?: Conditions<M, A>): Promise<M> {
     const query = conditions ? this.filter(conditions) : this;
     const { select, plan } = query.#buildSelect("get", []);
     select.limit = 2;
@@ -307,6 +405,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
   async count(): Promise<number> {
     const db = this.db;
     const { select, scope } = newSelect(this.#meta, this.#caller("count"));
+    this.#prepareScope(scope, false);
     select.where = this.#where(scope);
     select.joins = scope.joins;
     let compiled: CompiledQuery;
@@ -345,6 +444,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
   async exists(): Promise<boolean> {
     const db = this.db;
     const { select, scope } = newSelect(this.#meta, this.#caller("exists"));
+    this.#prepareScope(scope, false);
     select.where = this.#where(scope);
     select.joins = scope.joins;
     select.columns = [{ expression: { kind: "raw", parts: ["1"], params: [] } }];
@@ -382,7 +482,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
    * Updates matching rows and returns how many matched (rows written with
    * equal values count too). onUpdate fields are set as well.
    */
-  async update(values: UpdateInput<Fields<M>>): Promise<number> {
+  async update(values: UpdateInput<Fields<M>> | Record<string, unknown>): Promise<number> {
     const meta = this.#meta;
     const entries = Object.entries(values as Record<string, unknown>);
 
@@ -392,7 +492,8 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
       });
     }
 
-    const set: { column: string; value: ReturnType<typeof value> }[] = [];
+    const set: { column: string; value: ExpressionNode }[] = [];
+    const { scope: valueScope } = newSelect(meta, this.#caller("update"));
     const named = new Set<string>();
 
     for (const [key, item] of entries) {
@@ -405,6 +506,12 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
         );
       }
 
+      if (isExpression(item)) {
+        set.push({ column: target.column, value: item.toNode(valueScope) });
+        named.add(target.name);
+        continue;
+      }
+
       const raw = target instanceof ForeignKeyField && key === target.name && item && typeof item === "object" && STATE in item ? (item as Model).pk : item;
       set.push({ column: target.column, value: value(validateValue(target, raw), target) });
       named.add(target.name);
@@ -414,6 +521,13 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
       if (item.options.onUpdate !== undefined && !named.has(item.name)) {
         set.push({ column: item.column, value: value(validateValue(item, item.onUpdateValue()), item) });
       }
+    }
+
+    if (valueScope.joins.length > 0) {
+      throw new ValidationError(
+        `${this.#caller("update")}: an update value reads a related model's field. Update values can read only ${meta.name}'s own columns; use a Subquery for related values.`,
+        { model: meta.name },
+      );
     }
 
     const db = this.db;
@@ -445,13 +559,82 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
    * Inserts many rows, chunked by the dialect's bound-parameter limit, in
    * one transaction. Returns the instances with their generated keys.
    */
-  async bulkCreate(items: readonly (CreateInput<Fields<M>> | M)[], options: { batchSize?: number } = {}): Promise<M[]> {
+  async bulkCreate(
+    items: readonly (CreateInput<Fields<M>> | M)[],
+    options: { batchSize?: number; onConflict?: OnConflict<keyof Fields<M> & string> } = {},
+  ): Promise<M[]> {
     const instances = items.map((item) =>
       typeof item === "object" && item !== null && STATE in item ? (item as M) : new this.model(item),
     );
-    await insertInstances(this.db, this.#meta, instances, options);
+
+    if (options.onConflict) {
+      const caller = this.#caller("bulkCreate");
+      await upsertInstances(this.db, this.#meta, instances, options.onConflict, { batchSize: options.batchSize, caller });
+    } else {
+      await insertInstances(this.db, this.#meta, instances, options);
+    }
 
     return instances;
+  }
+
+  /**
+   * Inserts one row, or updates the `update` fields of the row that has the
+   * same `target` values, and returns the stored row as an instance. The
+   * rules of `bulkCreate(rows, { onConflict })` apply (see upsert.ts).
+   *
+   * @example
+   * const author = await Author.objects.upsert({ username: "ana", karma: 3 }, { target: ["username"], update: ["karma"] });
+   */
+  async upsert(data: CreateInput<Fields<M>>, options: OnConflict<keyof Fields<M> & string>): Promise<M> {
+    const instance = new this.model(data);
+    await this.db.transaction(async () => {
+      await upsertInstances(this.db, this.#meta, [instance], options, { caller: this.#caller("upsert") });
+      await instance.refresh();
+    });
+
+    return instance;
+  }
+
+  /**
+   * Writes the named fields of saved instances with one UPDATE per chunk
+   * (CASE on the primary key), in one transaction, and returns how many rows
+   * matched. Values are validated first; onUpdate fields are written too.
+   */
+  async bulkUpdate(
+    instances: readonly M[],
+    fields: readonly (keyof Fields<M> & string)[],
+    options: { batchSize?: number } = {},
+  ): Promise<number> {
+    return bulkUpdateInstances(this.db, this.#meta, instances, fields, { ...options, caller: this.#caller("bulkUpdate") });
+  }
+
+  /**
+   * Runs raw SQL and returns instances, matching columns to fields by
+   * database column name. Every interpolation is a bound parameter. The
+   * primary key column is required; fields without a column stay undefined.
+   *
+   * @example
+   * const top = await Post.objects.raw`select * from posts where views > ${min} order by views desc`;
+   */
+  async raw(query: SqlFragment | TemplateStringsArray, ...values: unknown[]): Promise<M[]> {
+    const caller = this.#caller("raw");
+
+    return (await rawInstances(this.db, this.#meta, toFragment(query, values, caller), caller)) as M[];
+  }
+
+  /**
+   * Returns the query plan as text: EXPLAIN on PostgreSQL and MySQL, EXPLAIN
+   * QUERY PLAN on SQLite. `analyze: true` runs the query and reports actual
+   * rows and times (PostgreSQL, MySQL 8.0.18+, MariaDB); SQLite raises
+   * NotSupportedError for it.
+   */
+  async explain(options: { analyze?: boolean } = {}): Promise<string> {
+    const db = this.db;
+
+    return explainQuery(db, () => db.dialect.compiler.compile(this.#buildSelect("explain").select), {
+      analyze: options.analyze === true,
+      locks: this.#state.lock !== undefined,
+    });
   }
 
   /**
@@ -463,7 +646,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     lookup: FilterInput<Fields<M>>,
     defaults: Partial<CreateInput<Fields<M>>> = {},
   ): Promise<[M, boolean]> {
-    const existing = await this.filter(lookup).first();
+    const existing = await this.filter(lookup as Conditions<M, A>).first();
 
     if (existing) {
       return [existing, false];
@@ -477,7 +660,7 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
       return [created, true];
     } catch (error) {
       if (error instanceof UniqueViolation) {
-        const winner = await this.filter(lookup).first();
+        const winner = await this.filter(lookup as Conditions<M, A>).first();
 
         if (winner) {
           return [winner, false];
@@ -512,11 +695,24 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     });
   }
 
+  /**
+   * Builds the SELECT of values(): the named paths and the annotations.
+   * When an annotation aggregates, the rows are grouped by the paths.
+   */
   #valuesSelect(method: string, paths: readonly string[]) {
     const db = this.db;
+    const compiler = db.dialect.compiler;
     const { select, scope } = newSelect(this.#meta, this.#caller(method));
-    const names = paths.length > 0 ? paths : this.#meta.columnFields.map(attributeName);
-    const readers = names.map((name) => {
+    const grouped = this.#state.annotations.some(([, item]) => item.containsAggregate);
+    this.#prepareScope(scope, grouped);
+    const names = paths.length > 0 || grouped ? [...paths] : this.#meta.columnFields.map(attributeName);
+    const readers: Reader[] = names.map((name) => {
+      if (scope.annotations.has(name)) {
+        select.columns.push({ expression: scope.annotations.get(name)!.node, alias: name });
+
+        return this.#state.annotations.find(([key]) => key === name)![1].reader(scope, compiler);
+      }
+
       const resolved = resolveColumn(scope, name);
 
       if (resolved.rest.length > 0) {
@@ -528,10 +724,29 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
 
       select.columns.push({ expression: resolved.column });
 
-      return db.dialect.compiler.fromDriver(resolved.field);
+      if (grouped) {
+        select.groupBy.push(resolved.column);
+      }
+
+      return compiler.fromDriver(resolved.field);
     });
-    select.where = this.#where(scope);
-    select.orderBy = buildOrdering(scope, this.#ordering());
+
+    for (const [name, item] of this.#state.annotations) {
+      if (!names.includes(name)) {
+        names.push(name);
+        select.columns.push({ expression: scope.annotations.get(name)!.node, alias: name });
+        readers.push(item.reader(scope, compiler));
+
+        if (grouped && !item.containsAggregate) {
+          select.groupBy.push(scope.annotations.get(name)!.node);
+        }
+      }
+    }
+
+    const { where, having } = this.#conditions(scope);
+    select.where = where;
+    select.having = having;
+    select.orderBy = buildOrdering(scope, this.#ordering().filter((key) => !grouped || this.#state.ordering !== undefined || key));
     select.joins = scope.joins;
     select.limit = this.#state.limit;
     select.offset = this.#state.offset;
@@ -540,7 +755,8 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     return { select, names, readers };
   }
 
-  async #valuesRows(method: string, paths: readonly string[]) {
+  /** @internal Runs values() and returns converted rows as arrays. */
+  async valuesRows(method: string, paths: readonly string[]): Promise<{ rows: unknown[][]; names: string[] }> {
     const db = this.db;
     const { select, names, readers } = this.#valuesSelect(method, paths);
     const result = await db.execute(db.dialect.compiler.compile(select), { rowMode: "array", returnsRows: true });
@@ -551,25 +767,128 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     return { rows, names };
   }
 
-  /** Returns plain objects with the named field paths. */
-  async values<const P extends FieldPath<Fields<M>>>(...paths: P[]): Promise<ValuesRow<Fields<M>, P>[]> {
-    const { rows, names } = await this.#valuesRows("values", paths);
-
-    return rows.map((row) => Object.fromEntries(names.map((name, index) => [name, row[index]]))) as ValuesRow<Fields<M>, P>[];
+  /**
+   * Returns plain objects with the named field paths. The result is a
+   * query: await it, or chain annotate() to group by the paths.
+   *
+   * @example
+   * const perAuthor = await Post.objects.values("authorId").annotate({ posts: Count("id") });
+   */
+  values<const P extends FieldPath<Fields<M>> | (keyof A & string)>(
+    ...paths: P[]
+  ): ValuesQuerySet<ValuesRow<Fields<M> & AnnotationFields<A>, P>, M, A> {
+    return new ValuesQuerySet(this, paths, "object");
   }
 
   /** Returns tuples of the named field paths. */
-  async valuesList<const P extends readonly FieldPath<Fields<M>>[]>(...paths: P): Promise<ValuesTuple<Fields<M>, P>[]> {
-    const { rows } = await this.#valuesRows("valuesList", paths);
+  async valuesList<const P extends readonly (FieldPath<Fields<M>> | (keyof A & string))[]>(
+    ...paths: P
+  ): Promise<ValuesTuple<Fields<M> & AnnotationFields<A>, P>[]> {
+    const { rows } = await this.valuesRows("valuesList", paths);
 
-    return rows as ValuesTuple<Fields<M>, P>[];
+    return rows as ValuesTuple<Fields<M> & AnnotationFields<A>, P>[];
   }
 
   /** Returns one field's values as a flat array. */
-  async flatValues<const P extends FieldPath<Fields<M>>>(path: P): Promise<ValuesTuple<Fields<M>, [P]>[0][]> {
-    const { rows } = await this.#valuesRows("flatValues", [path]);
+  async flatValues<const P extends FieldPath<Fields<M>> | (keyof A & string)>(
+    path: P,
+  ): Promise<ValuesTuple<Fields<M> & AnnotationFields<A>, [P]>[0][]> {
+    const { rows } = await this.valuesRows("flatValues", [path]);
 
-    return rows.map((row) => row[0]) as ValuesTuple<Fields<M>, [P]>[0][];
+    return rows.map((row) => row[0]) as ValuesTuple<Fields<M> & AnnotationFields<A>, [P]>[0][];
+  }
+
+  /**
+   * Computes aggregates over all matching rows and returns one object.
+   *
+   * @example
+   * const { total, posts } = await Post.objects.aggregate({ total: Sum("views"), posts: Count() });
+   */
+  async aggregate<const N extends Record<string, Expression>>(aggregates: N): Promise<AnnotationValues<N>> {
+    const db = this.db;
+    const compiler = db.dialect.compiler;
+    const { select, scope } = newSelect(this.#meta, this.#caller("aggregate"));
+    this.#prepareScope(scope, false);
+    scope.grouped = true;
+    const entries = Object.entries(aggregates);
+    const readers = entries.map(([name, item]) => {
+      if (!isExpression(item)) {
+        throw new ValidationError(`${this.#caller("aggregate")}: "${name}" is not an expression such as Count() or Sum().`, {
+          model: this.#meta.name,
+          value: name,
+        });
+      }
+
+      select.columns.push({ expression: item.toNode(scope), alias: name });
+
+      return item.reader(scope, compiler);
+    });
+    scope.grouped = false;
+    const inner = this.#where(scope);
+
+    if (this.#state.limit !== undefined || this.#state.offset !== undefined || this.#state.distinct) {
+      throw new ValidationError(
+        `${this.#caller("aggregate")}: aggregate() over a sliced or distinct query is not supported. Filter instead, or aggregate in JS.`,
+        { model: this.#meta.name },
+      );
+    }
+
+    select.where = inner;
+    select.joins = scope.joins;
+    const result = await db.execute(compiler.compile(select), { rowMode: "array", returnsRows: true });
+    const row = (result.rows[0] ?? []) as unknown[];
+
+    return Object.fromEntries(
+      entries.map(([name], index) => {
+        const raw = row[index];
+        const read = readers[index];
+
+        return [name, raw === null || raw === undefined ? null : read ? read(raw) : raw];
+      }),
+    ) as AnnotationValues<N>;
+  }
+
+  /** @internal Builds this query as a subquery of `outer` selecting `column`. */
+  subquerySelect(outer: Scope, column: string | undefined, valuesPaths?: readonly string[]): SelectNode {
+    const meta = this.#meta;
+    meta.resolve();
+    const alias = outer.aliases.next("q");
+    const scope = new Scope(meta, alias, outer.aliases, this.#caller("subquery"), outer);
+    const select = emptySelect(meta.table, alias);
+    const grouped = this.#state.annotations.some(([, item]) => item.containsAggregate);
+    this.#prepareScope(scope, grouped);
+    const names = column !== undefined ? [column] : (valuesPaths ?? []);
+
+    for (const name of names) {
+      const annotated = scope.annotations.get(name);
+
+      if (annotated) {
+        select.columns.push({ expression: annotated.node });
+        continue;
+      }
+
+      const resolved = resolveColumn(scope, name);
+      select.columns.push({ expression: resolved.column });
+
+      if (grouped) {
+        select.groupBy.push(resolved.column);
+      }
+    }
+
+    if (select.columns.length === 0) {
+      select.columns.push({ expression: { kind: "raw", parts: ["1"], params: [] } });
+    }
+
+    const { where, having } = this.#conditions(scope);
+    select.where = where;
+    select.having = having;
+    select.joins = scope.joins;
+    select.orderBy = this.#state.ordering ? buildOrdering(scope, this.#state.ordering) : [];
+    select.limit = this.#state.limit;
+    select.offset = this.#state.offset;
+    select.distinct = this.#state.distinct;
+
+    return select;
   }
 
   /**
@@ -583,8 +902,11 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
     const mode = this.#state.relationMode ?? db.relationLoading;
     let batch: unknown[] = [];
     const flush = async () => {
-      const rows = hydrate(batch, plan, db, mode) as M[];
+      const chunk = batch;
+      const rows = hydrate(chunk, plan, db, mode) as M[];
       batch = [];
+
+      setAnnotations(rows, chunk as unknown[][], plan);
 
       for (const path of this.#state.prefetch) {
         await prefetch(db, rows, path);
@@ -612,6 +934,25 @@ export class QuerySet<M extends Model> implements AsyncIterable<M> {
   }
 }
 
+/** Sets annotation values on hydrated instances from their rows. */
+function setAnnotations(rows: Model[], raw: unknown[][], plan: HydrationPlan): void {
+  const annotations = plan.annotations ?? [];
+
+  if (annotations.length === 0) {
+    return;
+  }
+
+  rows.forEach((instance, index) => {
+    const row = raw[index]!;
+    const target = instance as unknown as Record<string, unknown>;
+
+    for (const { name, index: column, read } of annotations) {
+      const item = row[column];
+      target[name] = item === null || item === undefined ? null : read ? read(item) : item;
+    }
+  });
+}
+
 function plainValues(lookup: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = {};
 
@@ -627,3 +968,128 @@ function plainValues(lookup: Record<string, unknown>): Record<string, unknown> {
 }
 
 export type { RelationName };
+
+/** Builds a correlated subquery for an aggregate across a multi-valued relation. */
+function relatedAggregate(scope: Scope, aggregate: Aggregate): ExpressionNode | undefined {
+  const path = aggregate.item;
+
+  if (typeof path !== "string" || path === "*") {
+    return undefined;
+  }
+
+  const split = splitAtManyRelation(scope, path);
+
+  if (!split) {
+    return undefined;
+  }
+
+  const { select, sub, correlation } = correlatedSelect(scope, split.fromAlias, split.fromMeta, split.relation);
+  const prefix = split.rest === "" ? path : path.slice(0, path.length - split.rest.length - 2);
+  let conditions: Record<string, unknown> | undefined;
+
+  if (aggregate.options.filter) {
+    conditions = {};
+
+    for (const [key, item] of Object.entries(aggregate.options.filter as Record<string, unknown>)) {
+      if (!key.startsWith(`${prefix}__`)) {
+        throw new ValidationError(
+          `${scope.caller}: the filter key "${key}" of ${aggregate.fn}("${path}") must start with "${prefix}__", because the aggregate runs over ${prefix}.`,
+          { model: scope.meta.name, value: key },
+        );
+      }
+
+      conditions[key.slice(prefix.length + 2)] = item;
+    }
+  }
+
+  let column: ExpressionNode;
+
+  if (split.rest !== "" && splitAtManyRelation(sub, split.rest)) {
+    // A second multi-valued step (authors -> posts -> comments): aggregate
+    // per related row in a nested subquery, then combine those here.
+    sub.grouped = true;
+    column = relatedAggregate(sub, new Aggregate(aggregate.fn, split.rest, { distinct: aggregate.options.distinct, filter: conditions }))!;
+  } else {
+    let arg: ExpressionNode | "*" = "*";
+
+    if (split.rest !== "") {
+      arg = resolveColumn(sub, split.rest).column;
+    } else if (aggregate.fn !== "count") {
+      throw new ValidationError(
+        `${scope.caller}: ${aggregate.fn}("${path}") needs a field of the related model, such as "${path}__id".`,
+        { model: scope.meta.name, value: path },
+      );
+    }
+
+    column = { kind: "aggregate", fn: aggregate.fn, arg, distinct: aggregate.options.distinct === true };
+
+    if (conditions) {
+      select.where = buildWhere(sub, { kind: "leaf", conditions });
+    }
+  }
+
+  select.columns = [{ expression: column }];
+  select.where = and([correlation, select.where]);
+  select.joins = sub.joins;
+  const node: ExpressionNode = { kind: "subquery", query: select };
+
+  if (!scope.grouped) {
+    return node;
+  }
+
+  // Grouped rows combine the per-row results, which never double-counts.
+  if (aggregate.fn === "avg" || aggregate.options.distinct) {
+    throw new ValidationError(
+      `${scope.caller}: ${aggregate.fn}${aggregate.options.distinct ? " with distinct" : ""} over the related rows "${path}" cannot be combined across a group. Annotate per row instead, or compute it from Sum and Count.`,
+      { model: scope.meta.name, value: path },
+    );
+  }
+
+  const combined: ExpressionNode = { kind: "aggregate", fn: aggregate.fn === "count" ? "sum" : aggregate.fn, arg: node, distinct: false };
+
+  return aggregate.fn === "count" ? { kind: "func", name: "coalesce", args: [combined, { kind: "raw", parts: ["0"], params: [] }] } : combined;
+}
+
+function subqueryOf(scope: Scope, query: unknown, column: string | undefined): SelectNode {
+  if (query instanceof ValuesQuerySet) {
+    return query.query.subquerySelect(scope, column, query.paths);
+  }
+
+  if (query instanceof QuerySet) {
+    return query.subquerySelect(scope, column);
+  }
+
+  throw new ValidationError(
+    `Subquery and Exists take a QuerySet or values(...), got ${describeValue(query)}.`,
+    { value: query },
+  );
+}
+
+setExpressionContext({
+  resolveColumn(scope, path) {
+    const annotated = scope.annotations.get(path);
+
+    if (annotated) {
+      return { node: annotated.node, field: undefined };
+    }
+
+    const resolved = resolveColumn(scope, path);
+
+    if (resolved.rest.length > 0) {
+      throw new ValidationError(
+        `${scope.caller}: "${path}" is not a field path; lookups are not allowed here.`,
+        { model: scope.meta.name, value: path },
+      );
+    }
+
+    return { node: resolved.column, field: resolved.field };
+  },
+  buildCondition(scope, condition) {
+    return buildWhere(scope, toNode(condition));
+  },
+  buildOrdering(scope, keys) {
+    return buildOrdering(scope, keys);
+  },
+  relatedAggregate,
+  subquery: subqueryOf,
+});

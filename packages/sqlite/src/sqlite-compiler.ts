@@ -1,7 +1,11 @@
 import {
+  NotSupportedError,
   SqlCompiler,
+  type CompiledQuery,
   storageField,
+  type CastType,
   type ExpressionNode,
+  type ExtractNode,
   type Field,
   type JsonLookupNode,
   type LookupNode,
@@ -38,6 +42,49 @@ export class SqliteCompiler extends SqlCompiler {
 
   autoIncrementPrimaryKey(): string {
     return "integer primary key autoincrement";
+  }
+
+  /** Writes EXPLAIN QUERY PLAN. SQLite has no EXPLAIN ANALYZE, so `analyze` raises. */
+  override explain(query: CompiledQuery, options: { analyze?: boolean }): CompiledQuery {
+    if (options.analyze) {
+      throw new NotSupportedError(
+        "explain({ analyze: true }) is not supported on sqlite, which has no EXPLAIN ANALYZE. Call explain() without analyze for the query plan.",
+        { dialect: this.dialectName },
+      );
+    }
+
+    return { sql: `explain query plan ${query.sql}`, params: query.params };
+  }
+
+  override functionCall(out: SqlBuilder, name: string, args: readonly ExpressionNode[]): void {
+    if (name === "now") {
+      // The same ISO-8601 UTC text that date-time columns store.
+      out.text("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+
+      return;
+    }
+
+    super.functionCall(out, name, args);
+  }
+
+  override castType(type: CastType): string {
+    const names: Record<CastType, string> = {
+      integer: "integer",
+      float: "real",
+      decimal: "text",
+      text: "text",
+      date: "text",
+      dateTime: "text",
+    };
+
+    return names[type];
+  }
+
+  override extract(out: SqlBuilder, part: ExtractNode["part"], expression: ExpressionNode): void {
+    const formats = { year: "%Y", month: "%m", day: "%d", hour: "%H", minute: "%M", second: "%S" } as const;
+    out.text(`cast(strftime('${formats[part]}', `);
+    this.expression(out, expression);
+    out.text(") as integer)");
   }
 
   // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
