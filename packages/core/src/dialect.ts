@@ -106,6 +106,11 @@ export interface Dialect {
    */
   generatedIds?(firstId: number | bigint, count: number): unknown[];
   /**
+   * Statements that move a table's key sequence past keys inserted
+   * explicitly, for dialects whose sequences do not follow by themselves.
+   */
+  afterExplicitKeys?(meta: import("./model-meta.js").ModelMeta): CompiledQuery[];
+  /**
    * Runs after `createTables` builds a model's table, for dialect extras
    * such as search indexes and triggers.
    */

@@ -52,6 +52,15 @@ export async function insertInstances(
 
     const fields = meta.columnFields.filter((item) => group === withKey || item !== meta.pk);
     await insertGroup(db, meta, group, fields, options.batchSize);
+
+    // Explicit keys in an auto-increment column can leave the dialect's
+    // sequence behind them (PostgreSQL identity columns), so the next
+    // generated key would collide; the dialect moves it past them.
+    if (group === withKey && autoKey) {
+      for (const statement of db.dialect.afterExplicitKeys?.(meta) ?? []) {
+        await db.execute(statement, { rowMode: "array", returnsRows: true });
+      }
+    }
   }
 }
 

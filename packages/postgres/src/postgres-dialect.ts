@@ -1,4 +1,5 @@
 import {
+  type ModelMeta,
   ValidationError,
   describeValue,
   type Capabilities,
@@ -102,6 +103,23 @@ export class PostgresDialect implements Dialect {
 
   translateError(error: unknown, query?: CompiledQuery): Error {
     return translatePostgresError(error, query);
+  }
+
+  /**
+   * Moves the identity sequence of `meta`'s key past its largest value. An
+   * identity column's sequence ignores explicit keys, so without this the
+   * next generated key could collide with an imported row.
+   */
+  afterExplicitKeys(meta: ModelMeta): CompiledQuery[] {
+    const table = this.compiler.quote(meta.table);
+    const column = this.compiler.quote(meta.pk.column);
+
+    return [
+      {
+        sql: `select setval(pg_get_serial_sequence($1, $2), greatest(coalesce((select max(${column}) from ${table}), 0), 1), (select max(${column}) from ${table}) is not null)`,
+        params: [table, meta.pk.column],
+      },
+    ];
   }
 
   beginStatements(options: TransactionOptions): string[] {
