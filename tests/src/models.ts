@@ -24,7 +24,7 @@ export const SoftDelete = Model.abstract(
 
       /** Rows that are not soft-deleted. */
       static alive<C extends ModelClass<any>>(this: C): QuerySet<InstanceType<C>> {
-        return new QuerySet(this).filter({ deletedAt__isnull: true } as never);
+        return new QuerySet<InstanceType<C>>(this).filter({ deletedAt__isnull: true } as never);
       }
     },
 );
@@ -36,7 +36,9 @@ export class Author extends Model.define(
     username: field.string({ maxLength: 50, unique: true }),
     email: field.string({ maxLength: 254, nullable: true }),
     karma: field.integer({ default: 0 }),
-    posts: field.reverse(() => Post, "author"),
+    // Author and Post refer to each other, so one thunk names its return
+    // type; TypeScript cannot infer a cycle of class base expressions.
+    posts: field.reverse((): ModelClass<Post> => Post, "author"),
   },
   [Timestamped, SoftDelete],
   { ordering: ["username"] },
@@ -80,6 +82,7 @@ export class Post extends Model.define(
     author: field.foreignKey(() => Author, { onDelete: "cascade" }),
     editor: field.foreignKey(() => Author, { nullable: true, onDelete: "setNull", relatedName: "edited" }),
     tags: field.manyToMany(() => Tag, { relatedName: "posts" }),
+    comments: field.reverse((): ModelClass<Comment> => Comment, "post"),
     meta: field.json<{ lang?: string; stars?: number; nested?: { deep?: string } }>({ nullable: true }),
   },
   { indexes: [{ fields: ["published", "publishedAt"] }] },
@@ -139,7 +142,7 @@ export class Membership extends Model.define(
   {
     id: field.id(),
     author: field.foreignKey(() => Author),
-    team: field.foreignKey(() => Team),
+    team: field.foreignKey((): ModelClass<Team> => Team),
     role: field.string({ maxLength: 20, default: "member" }),
   },
   { uniqueTogether: [["author", "team"]] },
@@ -150,7 +153,7 @@ export class Membership extends Model.define(
 export class Team extends Model.define("teams", {
   id: field.id(),
   name: field.string({ maxLength: 40 }),
-  members: field.manyToMany(() => Author, { through: () => Membership, relatedName: "teams" }),
+  members: field.manyToMany(() => Author, { through: (): ModelClass<Membership> => Membership, relatedName: "teams" }),
 }) {
   static objects = manager(this);
 }

@@ -2,7 +2,7 @@ import { Q, ValidationError } from "@chakra-orm/core";
 import { eachDialect } from "../src/dialects";
 import { Post, clearTables, insertBlogFixtures } from "../src/models";
 
-async function titles(query: { values(...paths: "title"[]): Promise<{ title: string }[]> }): Promise<string[]> {
+async function titles(query: { values(...paths: "title"[]): PromiseLike<{ title: string }[]> }): Promise<string[]> {
   return (await query.values("title")).map((row) => row.title).sort();
 }
 

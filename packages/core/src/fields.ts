@@ -1,5 +1,7 @@
 import { ValidationError, describeValue } from "./errors.js";
 import type { ModelClass } from "./model.js";
+import { checkSearchOptions, type SearchFieldOptions } from "./search-options.js";
+import type { SearchInput } from "./search.js";
 
 export type ScalarKind =
   | "id"
@@ -17,7 +19,10 @@ export type ScalarKind =
   | "uuid"
   | "binary"
   | "enum"
-  | "version";
+  | "version"
+  | "array"
+  | "tsVector"
+  | "search";
 
 export type RelationKind = "foreignKey" | "oneToOne" | "manyToMany" | "reverse";
 
@@ -42,6 +47,12 @@ export interface FieldOptions<T> {
   choices?: readonly T[];
   /** The database column name; defaults to the attribute name. */
   column?: string;
+  /**
+   * Lookups beyond the standard ones that this field accepts, such as
+   * `overlap` on an array. The query builder turns them into a
+   * FieldLookupNode, which each dialect compiles or rejects.
+   */
+  lookups?: readonly string[];
 }
 
 export interface StringOptions extends FieldOptions<string> {
@@ -94,7 +105,9 @@ export class Field<
 
   /** True when the field is stored in a column of its model's table. */
   get hasColumn(): boolean {
-    return this.kind !== "manyToMany" && this.kind !== "reverse";
+    // A search field is virtual: each dialect builds its index next to the
+    // table (see `Dialect.afterCreateTable`), never as an ordinary column.
+    return this.kind !== "manyToMany" && this.kind !== "reverse" && this.kind !== "search";
   }
 
   get hasDefault(): boolean {
@@ -242,6 +255,39 @@ type Scalar<T, O> = Field<T, Nullable<O>, Optional<O>>;
 /** A JSON field; the literal `kind` lets filter types accept key paths (`data__color`). */
 type JsonField<T, O> = Scalar<T, O> & { readonly kind: "json" };
 
+/**
+ * The virtual search field of a model. Its only lookup is `matches`, and it
+ * is neither an attribute of instances nor part of `create()` input.
+ */
+export type SearchField = Field<never, false, true> & {
+  readonly kind: "search";
+  readonly $lookups: { matches: SearchInput };
+};
+
+/** Lookups of an array field: containment both ways and overlap. */
+export interface ArrayLookups<T> {
+  contains: readonly T[];
+  contained_by: readonly T[];
+  overlap: readonly T[];
+}
+
+/** An array field of `T` items (PostgreSQL only). */
+export type ArrayField<T, O> = Field<T[], Nullable<O>, Optional<O>> & {
+  readonly $lookups: ArrayLookups<T>;
+};
+
+const ARRAY_ITEM_KINDS: ReadonlySet<FieldKind> = new Set([
+  "integer",
+  "bigInteger",
+  "float",
+  "decimal",
+  "string",
+  "text",
+  "boolean",
+  "uuid",
+  "date",
+]);
+
 function scalar<T>(kind: ScalarKind) {
   return <const O extends FieldOptions<T> = Record<never, never>>(
     options?: O,
@@ -249,6 +295,13 @@ function scalar<T>(kind: ScalarKind) {
 }
 
 const MAX_SAFE_DECIMAL_PRECISION = 65;
+
+function jsonField<T = unknown>(options: FieldOptions<T> & { nullable: true }): JsonField<T, { nullable: true }>;
+function jsonField<T = unknown>(options: FieldOptions<T> & { default: ValueOrFactory<T> }): JsonField<T, { default: T }>;
+function jsonField<T = unknown>(options?: FieldOptions<T>): JsonField<T, Record<never, never>>;
+function jsonField<T>(options?: FieldOptions<T>): JsonField<T, any> {
+  return new Field("json", { ...options }) as unknown as JsonField<T, any>;
+}
 
 /** Field constructors. Each returns a description used by `Model.define`. */
 export const field = {
@@ -287,10 +340,12 @@ export const field = {
   date: scalar<string>("date"),
   /** Time of day as a string, `HH:MM:SS` with optional `.fff`. */
   time: scalar<string>("time"),
-  /** Any JSON value; pass the value's type as `field.json<T>()`. */
-  json: <T = unknown, const O extends FieldOptions<T> = Record<never, never>>(
-    options?: O,
-  ): JsonField<T, O> => new Field<T, Nullable<O>, Optional<O>>("json", { ...options }) as JsonField<T, O>,
+  /**
+   * Any JSON value; pass the value's type as `field.json<T>()`. The
+   * overloads read `nullable` and `default` from the options even when `T`
+   * is given explicitly, which plain inference cannot do.
+   */
+  json: jsonField,
   uuid: scalar<string>("uuid"),
   binary: scalar<Uint8Array>("binary"),
   /** One of a fixed list of strings. */
@@ -306,6 +361,48 @@ export const field = {
       choices: values,
       maxLength: Math.max(1, ...values.map((value) => value.length)),
     }),
+  /**
+   * Declares the model's full-text search: the text fields it indexes,
+   * their weights and the language. The field's name is the filter key,
+   * `search__matches`, and `SearchRank` ranks the matches. PostgreSQL stores
+   * a generated tsvector column, MySQL a FULLTEXT index and SQLite an FTS5
+   * table kept in sync by triggers.
+   *
+   * @example
+   * search: field.search({ fields: { title: "A", body: "B" }, language: "english" }),
+   */
+  search: (options: SearchFieldOptions): SearchField => {
+    checkSearchOptions(options);
+
+    return new Field("search", {
+      ...options,
+      column: options.column ?? "search_vector",
+      lookups: ["matches"],
+    }) as SearchField;
+  },
+  /**
+   * An array of `item` values, such as `field.array(field.string())`, with
+   * the lookups `contains`, `contained_by` and `overlap`. Supported on
+   * PostgreSQL only: other dialects raise NotSupportedError in
+   * createTables() and when such a lookup is compiled.
+   */
+  array: <T, const O extends FieldOptions<T[]> = Record<never, never>>(
+    item: Field<T, any, any>,
+    options?: O,
+  ): ArrayField<T, O> => {
+    if (!ARRAY_ITEM_KINDS.has(item.kind)) {
+      throw new ValidationError(
+        `field.array(): a ${item.kind} field cannot be an array item. Use one of ${[...ARRAY_ITEM_KINDS].join(", ")}.`,
+        { value: item.kind },
+      );
+    }
+
+    return new Field("array", {
+      ...options,
+      item,
+      lookups: ["contains", "contained_by", "overlap"],
+    }) as ArrayField<T, O>;
+  },
   /** Version counter for optimistic locking; starts at 1. */
   version: (): Field<number, false, true> =>
     new Field<number, false, true>("version", { default: 1 }),

@@ -8,8 +8,9 @@ import type { Database } from "./database.js";
 import { ValidationError } from "./errors.js";
 import { ForeignKeyField } from "./fields.js";
 import type { ModelMeta } from "./model-meta.js";
-import { HYDRATING, STATE, attributeName, type Model } from "./model.js";
+import { stateOf, HYDRATING, STATE, attributeName, type Model } from "./model.js";
 import type { Scope } from "./query-builder.js";
+import { takeSnapshot } from "./snapshot.js";
 
 type Reader = ((raw: unknown) => unknown) | null;
 
@@ -136,7 +137,7 @@ function buildInstance(part: PlanPart, row: unknown[], db: Database | undefined)
   }
 
   const instance = new part.meta.cls(HYDRATING) as Model;
-  const state = instance[STATE];
+  const state = stateOf(instance);
   state.adding = false;
   state.db = db;
   const target = instance as unknown as Record<string, unknown>;
@@ -146,6 +147,8 @@ function buildInstance(part: PlanPart, row: unknown[], db: Database | undefined)
     const read = readers[index];
     target[attributes[index]!] = raw === null || raw === undefined ? null : read ? read(raw) : raw;
   }
+
+  takeSnapshot(instance);
 
   return instance;
 }
@@ -175,7 +178,7 @@ export function hydrate(
       built.push(instance);
 
       if (part.parent >= 0 && built[part.parent]) {
-        built[part.parent]![STATE].related.set(part.relation, instance);
+        stateOf(built[part.parent]!).related.set(part.relation, instance);
       }
     }
 
@@ -183,8 +186,8 @@ export function hydrate(
   }
 
   for (const instance of results) {
-    instance[STATE].peers = results;
-    instance[STATE].relationMode = relationMode;
+    stateOf(instance).peers = results;
+    stateOf(instance).relationMode = relationMode;
   }
 
   return results;

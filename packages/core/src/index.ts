@@ -1,7 +1,7 @@
 export * from "./errors.js";
 export { field, Field, ForeignKeyField, ManyToManyField, ReverseField, storageField } from "./fields.js";
 export type { FieldKind, FieldMap, FieldOptions, OnDelete, RelationOptions, ManyToManyOptions, StringOptions, DecimalOptions } from "./fields.js";
-export { Model, manager, STATE, HYDRATING, attributeName } from "./model.js";
+export { Model, manager, stateOf, HYDRATING, attributeName } from "./model.js";
 export type { ModelClass, AbstractModel, DefinedModel, AbstractBase, InstanceState } from "./model.js";
 export { ModelMeta, snakeCase, registeredModels } from "./model-meta.js";
 export type { ModelOptions, IndexOptions, CheckConstraint, ReverseRelation } from "./model-meta.js";
@@ -66,4 +66,12 @@ export {
 } from "./expressions.js";
 export type { AggregateOptions, WindowOptions, ExpressionType, Reader } from "./expressions.js";
 export { ValuesQuerySet } from "./values-queryset.js";
+export { SearchQuery, SearchQueryValue, SearchRank, SearchRankExpression, searchTerms, searchSpec, searchFields } from "./search.js";
+export type { SearchInput } from "./search.js";
+export type * from "./search-node.js";
+export { isExpressionNode } from "./compiler.js";
+export type { SearchFieldOptions, SearchWeight } from "./search-options.js";
+export type { SearchField, ArrayField, ArrayLookups } from "./fields.js";
 export type { AnnotationValues, AnnotationFilter, Conditions } from "./queryset-types.js";
+export type { SaveOptions, DeleteOptions } from "./lifecycle.js";
+export * from "./migrations/index.js";

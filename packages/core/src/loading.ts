@@ -8,12 +8,13 @@ import { RelationNotLoadedError, ValidationError } from "./errors.js";
 import { ForeignKeyField } from "./fields.js";
 import { hydrate, selectModelColumns } from "./hydrate.js";
 import type { ModelMeta } from "./model-meta.js";
-import { STATE, type Model, type ModelClass } from "./model.js";
+import { stateOf, STATE, type Model, type ModelClass } from "./model.js";
 import { AliasCounter, Scope, buildOrdering, manyRelation, reverseRelation } from "./query-builder.js";
 import { QuerySet } from "./queryset.js";
+import { softDeleteField } from "./soft-delete-scope.js";
 
 export function instanceDatabase(instance: Model): Database {
-  return instance[STATE].db ?? Database.get();
+  return stateOf(instance).db ?? Database.get();
 }
 
 function metaOf(instance: Model): ModelMeta {
@@ -40,7 +41,7 @@ function chunkSize(db: Database): number {
  * it throws RelationNotLoadedError.
  */
 export async function loadRelation(instance: Model, name: string): Promise<unknown> {
-  const state = instance[STATE];
+  const state = stateOf(instance);
   const meta = metaOf(instance);
 
   if (state.related.has(name)) {
@@ -55,7 +56,7 @@ export async function loadRelation(instance: Model, name: string): Promise<unkno
   }
 
   const peers = (state.peers ?? [instance]).filter(
-    (peer) => !peer[STATE].related.has(name) && peer.constructor === instance.constructor,
+    (peer) => !stateOf(peer).related.has(name) && peer.constructor === instance.constructor,
   );
 
   if (!peers.includes(instance)) {
@@ -76,7 +77,7 @@ export async function prefetch(db: Database, instances: readonly Model[], path: 
       return;
     }
 
-    const missing = current.filter((item) => !item[STATE].related.has(name));
+    const missing = current.filter((item) => !stateOf(item).related.has(name));
 
     if (missing.length > 0) {
       await prefetchOne(db, metaOf(current[0]!), missing, name);
@@ -85,7 +86,7 @@ export async function prefetch(db: Database, instances: readonly Model[], path: 
     const next: Model[] = [];
 
     for (const item of current) {
-      const loaded = item[STATE].related.get(name);
+      const loaded = stateOf(item).related.get(name);
 
       if (Array.isArray(loaded)) {
         next.push(...(loaded as Model[]));
@@ -145,7 +146,8 @@ async function prefetchForward(db: Database, instances: Model[], item: ForeignKe
   const byKey = new Map<string, Model>();
 
   for (const chunk of chunks(ids, chunkSize(db))) {
-    const rows = await new QuerySet(target.cls, db).filter({ [`${target.pk.name}__in`]: chunk } as never).all();
+    // A foreign key still points at a soft-deleted row, so forward loads include it.
+    const rows = await new QuerySet(target.cls, db).withDeleted().filter({ [`${target.pk.name}__in`]: chunk } as never).all();
 
     for (const row of rows) {
       byKey.set(String(row.pk), row);
@@ -154,7 +156,7 @@ async function prefetchForward(db: Database, instances: Model[], item: ForeignKe
 
   for (const instance of instances) {
     const id = (instance as unknown as Record<string, unknown>)[idKey];
-    instance[STATE].related.set(item.name, id === null || id === undefined ? null : (byKey.get(String(id)) ?? null));
+    stateOf(instance).related.set(item.name, id === null || id === undefined ? null : (byKey.get(String(id)) ?? null));
   }
 }
 
@@ -183,7 +185,7 @@ async function prefetchReverse(
 
   for (const instance of instances) {
     const list = grouped.get(String(instance.pk)) ?? [];
-    instance[STATE].related.set(name, multiple ? list : (list[0] ?? null));
+    stateOf(instance).related.set(name, multiple ? list : (list[0] ?? null));
   }
 
   void meta;
@@ -225,7 +227,7 @@ async function prefetchManyToMany(db: Database, meta: ModelMeta, instances: Mode
       value: chunk,
       field: fromField,
     };
-    select.where = and([where]);
+    select.where = and([where, hiddenRows(scope, target)]);
     select.orderBy = buildOrdering(scope, target.options.ordering ?? []);
     const compiled = db.dialect.compiler.compile(select);
     const result = await db.execute(compiled, { rowMode: "array", returnsRows: true });
@@ -242,6 +244,18 @@ async function prefetchManyToMany(db: Database, meta: ModelMeta, instances: Mode
   }
 
   for (const instance of instances) {
-    instance[STATE].related.set(name, grouped.get(String(instance.pk)) ?? []);
+    stateOf(instance).related.set(name, grouped.get(String(instance.pk)) ?? []);
   }
+}
+
+/** The condition that hides soft-deleted rows of `meta`, for hand-built selects. */
+function hiddenRows(scope: Scope, meta: ModelMeta): WhereNode | undefined {
+  const name = softDeleteField(meta.cls);
+  const deletedAt = name === undefined ? undefined : meta.field(name);
+
+  if (!deletedAt) {
+    return undefined;
+  }
+
+  return { kind: "lookup", lookup: "isnull", lhs: column(scope.alias, deletedAt.column), value: true, field: deletedAt };
 }

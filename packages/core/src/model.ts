@@ -20,12 +20,23 @@ import { RelatedSet } from "./related.js";
 import { validateValue } from "./validate.js";
 import type { CreateInput, InstanceData, RelationName } from "./types.js";
 import { instanceDatabase, loadRelation } from "./loading.js";
-import { insertInstance, updateInstance } from "./persistence.js";
+import { hardDeleteInstance, saveInstance, type DeleteOptions, type SaveOptions } from "./lifecycle.js";
+import { addModelHook, type Hook, type HookName } from "./hooks.js";
+import { copySnapshot } from "./snapshot.js";
 
 const MODEL_BRAND = Symbol.for("chakra-orm.model");
 
 /** Per-instance bookkeeping, kept under a symbol so it stays out of JSON. */
 export const STATE = Symbol.for("chakra-orm.instance-state");
+
+/**
+ * Returns an instance's bookkeeping. It lives under a symbol that the
+ * public type leaves out, so declaration files of user models never need
+ * to name it.
+ */
+export function stateOf(instance: Model): InstanceState {
+  return (instance as unknown as Record<symbol, InstanceState>)[STATE]!;
+}
 
 /** Passed to a constructor by the hydrator to skip defaults. */
 export const HYDRATING = Symbol.for("chakra-orm.hydrating");
@@ -116,13 +127,12 @@ export class Model<F extends FieldMap = FieldMap> {
   declare static readonly $meta: ModelMeta;
   /** The field map, for type inference only; it holds nothing at run time. */
   declare readonly $fields: F;
-  declare [STATE]: InstanceState;
 
   static readonly [MODEL_BRAND] = true;
 
   constructor(data?: unknown) {
     const meta = (this.constructor as ModelClass).$meta;
-    this[STATE] = {
+    (this as unknown as Record<symbol, InstanceState>)[STATE] = {
       adding: true,
       db: undefined,
       related: new Map(),
@@ -247,36 +257,38 @@ export class Model<F extends FieldMap = FieldMap> {
     ];
   }
 
-  /** Inserts the instance if it is new, otherwise updates its row. */
-  async save(options: { using?: Database; fields?: string[] } = {}): Promise<this> {
-    const db = options.using ?? instanceDatabase(this);
+  /**
+   * Registers a hook for this model and returns a function that removes
+   * it. See hooks.ts for which operations run hooks.
+   *
+   * @example
+   * Post.on("beforeSave", (post, { created }) => { if (created) post.slug = slugify(post.title); });
+   */
+  static on<C extends ModelClass<any>, K extends HookName>(
+    this: C,
+    name: K,
+    hook: Hook<InstanceType<C>, K>,
+  ): () => void {
+    return addModelHook(this, name, hook as never);
+  }
 
-    if (this[STATE].adding) {
-      await insertInstance(db, this);
-    } else {
-      await updateInstance(db, this, options.fields);
-    }
+  /**
+   * Inserts the instance if it is new, otherwise updates its row, and runs
+   * the save hooks. A model with a `field.version()` raises
+   * OptimisticLockError when another writer saved the row first.
+   */
+  async save(options: SaveOptions = {}): Promise<this> {
+    await saveInstance(this, options);
 
     return this;
   }
 
-  /** Deletes the instance's row; the instance keeps its values. */
-  async delete(options: { using?: Database } = {}): Promise<number> {
-    const meta = (this.constructor as ModelClass).$meta;
-    const pk = this.pk;
-
-    if (pk === undefined || pk === null) {
-      throw new ValidationError(
-        `${meta.name}.delete(): the instance has no primary key value. Save it before deleting it.`,
-        { model: meta.name },
-      );
-    }
-
-    const db = options.using ?? instanceDatabase(this);
-    const deleted = await new QuerySet(meta.cls, db).filter({ [meta.pk.name]: pk } as never).delete();
-    this[STATE].adding = true;
-
-    return deleted;
+  /**
+   * Deletes the instance's row and runs the delete hooks; the instance
+   * keeps its values. SoftDelete models override it to set `deletedAt`.
+   */
+  async delete(options: DeleteOptions = {}): Promise<number> {
+    return hardDeleteInstance(this, options);
   }
 
   /** Reloads every column attribute from the database. */
@@ -284,6 +296,7 @@ export class Model<F extends FieldMap = FieldMap> {
     const meta = (this.constructor as ModelClass).$meta;
     const db = instanceDatabase(this);
     const fresh = await new QuerySet(meta.cls, db)
+      .withDeleted()
       .filter({ [meta.pk.name]: this.pk } as never)
       .first();
 
@@ -302,7 +315,8 @@ export class Model<F extends FieldMap = FieldMap> {
       target[key] = source[key];
     }
 
-    this[STATE].related.clear();
+    stateOf(this).related.clear();
+    copySnapshot(fresh, this);
 
     return this;
   }
@@ -341,7 +355,7 @@ export class Model<F extends FieldMap = FieldMap> {
       result[key] = jsonSafe(value);
     }
 
-    for (const [name, value] of this[STATE].related) {
+    for (const [name, value] of stateOf(this).related) {
       result[name] = jsonSafe(value);
     }
 
@@ -455,7 +469,7 @@ function defineForeignKeyAccessor(
     configurable: true,
     enumerable: false,
     get(this: Model & Record<string, unknown>) {
-      const related = this[STATE].related;
+      const related = stateOf(this).related;
 
       if (related.has(item.name)) {
         return related.get(item.name);
@@ -472,7 +486,7 @@ function defineForeignKeyAccessor(
     },
     set(this: Model & Record<string, unknown>, value: unknown) {
       if (value === null || value === undefined) {
-        this[STATE].related.set(item.name, null);
+        stateOf(this).related.set(item.name, null);
         this[idKey] = null;
 
         return;
@@ -485,7 +499,7 @@ function defineForeignKeyAccessor(
         );
       }
 
-      this[STATE].related.set(item.name, value);
+      stateOf(this).related.set(item.name, value);
       this[idKey] = value.pk;
     },
   });
@@ -503,7 +517,7 @@ function defineSetAccessor(prototype: object, name: string): void {
 
 /** Returns the instance's relation set for a many-valued relation. */
 export function relatedSet(instance: Model, name: string): RelatedSet<Model> {
-  const state = instance[STATE];
+  const state = stateOf(instance);
   state.sets ??= new Map();
   let set = state.sets.get(name);
 
@@ -536,7 +550,7 @@ export function installReverseAccessor(
     configurable: true,
     enumerable: false,
     get(this: Model) {
-      const related = this[STATE].related;
+      const related = stateOf(this).related;
 
       if (related.has(relation.name)) {
         return related.get(relation.name);

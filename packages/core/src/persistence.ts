@@ -5,7 +5,7 @@ import type { Database } from "./database.js";
 import { DoesNotExist, OptimisticLockError, ValidationError, describeValue } from "./errors.js";
 import type { Field } from "./fields.js";
 import type { ModelMeta } from "./model-meta.js";
-import { STATE, attributeName, type Model, type ModelClass } from "./model.js";
+import { stateOf, STATE, attributeName, type Model, type ModelClass } from "./model.js";
 import { validateValue } from "./validate.js";
 
 function metaOf(instance: Model): ModelMeta {
@@ -106,8 +106,8 @@ async function insertGroup(
       }
 
       for (const instance of chunk) {
-        instance[STATE].adding = false;
-        instance[STATE].db = db;
+        stateOf(instance).adding = false;
+        stateOf(instance).db = db;
       }
     }
   };
@@ -205,7 +205,7 @@ export async function updateInstance(db: Database, instance: Model, only?: reado
       source[versionField.name] = expectedVersion;
       throw new OptimisticLockError(
         `${meta.name} with ${meta.pk.name} ${describeValue(pk)} was changed by another writer: expected version ${describeValue(expectedVersion)}. Reload it with refresh() and apply the change again.`,
-        { model: meta.name },
+        { model: meta.name, id: pk, expectedVersion },
       );
     }
 
@@ -215,5 +215,5 @@ export async function updateInstance(db: Database, instance: Model, only?: reado
     );
   }
 
-  instance[STATE].db = db;
+  stateOf(instance).db = db;
 }

@@ -6,7 +6,7 @@ import {
   type WhereNode,
 } from "./ast.js";
 import type { CompiledQuery } from "./dialect.js";
-import { Database, resolveDatabase } from "./database.js";
+import type { Database } from "./database.js";
 import {
   DoesNotExist,
   MultipleObjectsReturned,
@@ -54,6 +54,8 @@ import {
   type Reader,
 } from "./expressions.js";
 import { ValuesQuerySet } from "./values-queryset.js";
+import { readDatabase, writeDatabase } from "./router.js";
+import { softDeleteCondition, softDeleteField, type DeletedRows } from "./soft-delete-scope.js";
 import type { AnnotationFields, AnnotationOrderKey, AnnotationValues, Conditions } from "./queryset-types.js";
 import { Scope, correlatedSelect, splitAtManyRelation } from "./query-builder.js";
 import { attributeName } from "./model.js";
@@ -73,6 +75,8 @@ interface QueryState {
   prefetch: readonly string[];
   relationMode: "lazy" | "raise" | undefined;
   lock: LockNode | undefined;
+  /** Which rows of a SoftDelete model the query sees. */
+  deleted: DeletedRows;
 }
 
 const EMPTY_STATE: QueryState = {
@@ -87,6 +91,7 @@ const EMPTY_STATE: QueryState = {
   prefetch: [],
   relationMode: undefined,
   lock: undefined,
+  deleted: "hide",
 };
 
 /** Rows streamed per batch by `for await`. */
@@ -115,7 +120,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   readonly #db: Database | string | undefined;
   readonly #state: QueryState;
 
-  constructor(model: ModelClass<any>, db?: Database | string, state: QueryState = EMPTY_STATE) {
+  constructor(model: ModelClass<M>, db?: Database | string, state: QueryState = EMPTY_STATE) {
     this.model = model;
     this.#db = db;
     this.#state = state;
@@ -133,9 +138,31 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     return `${this.#meta.name}.objects.${method}()`;
   }
 
-  /** The database this query runs on. */
+  /** The database this query reads from: the `using()` one, or the routed one. */
   get db(): Database {
-    return resolveDatabase(this.#db);
+    return readDatabase(this.model, this.#db);
+  }
+
+  /** The database this query's writes go to: the `using()` one, or the routed one. */
+  get writeDb(): Database {
+    return writeDatabase(this.model, this.#db);
+  }
+
+  /** Includes soft-deleted rows of a SoftDelete model; other models are unaffected. */
+  withDeleted(): QuerySet<M, A> {
+    return this.#clone({ deleted: "include" });
+  }
+
+  /** Keeps only soft-deleted rows; raises ValidationError for other models. */
+  onlyDeleted(): QuerySet<M, A> {
+    if (softDeleteField(this.model) === undefined) {
+      throw new ValidationError(
+        `${this.#caller("onlyDeleted")}: ${this.#meta.name} is not a SoftDelete model, so no row is soft-deleted. Add SoftDelete to its Model.define() list.`,
+        { model: this.#meta.name },
+      );
+    }
+
+    return this.#clone({ deleted: "only" });
   }
 
   /** Runs the query on another database (an instance or a name). */
@@ -233,7 +260,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
       }
     }
 
-    return new QuerySet(this.model, this.#db, {
+    return new QuerySet(this.model as ModelClass<any>, this.#db, {
       ...this.#state,
       annotations: [...this.#state.annotations, ...entries],
     });
@@ -273,6 +300,12 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     }
 
     scope.usedAggregate = false;
+
+    const hidden = softDeleteCondition(this.model, this.#state.deleted);
+
+    if (hidden) {
+      where.push(buildWhere(scope, hidden));
+    }
 
     return {
       where: and([...where, ...this.#state.nodes.map((build) => build(scope))]),
@@ -512,7 +545,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
         continue;
       }
 
-      const raw = target instanceof ForeignKeyField && key === target.name && item && typeof item === "object" && STATE in item ? (item as Model).pk : item;
+      const raw = target instanceof ForeignKeyField && key === target.name && item && typeof item === "object" && STATE in item ? (item as unknown as Model).pk : item;
       set.push({ column: target.column, value: value(validateValue(target, raw), target) });
       named.add(target.name);
     }
@@ -530,27 +563,42 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
       );
     }
 
-    const db = this.db;
+    const db = this.writeDb;
     const node = { kind: "update" as const, table: meta.table, set, where: this.#writeWhere("update"), returning: [] };
     const result = await db.execute(db.dialect.compiler.compile(node), { rowMode: "array", returnsRows: false });
 
     return result.rowCount;
   }
 
-  /** Deletes matching rows and returns how many were deleted. */
+  /**
+   * Deletes matching rows and returns how many were deleted. On a
+   * SoftDelete model it sets the soft-delete field of the matching rows
+   * that are not deleted yet, and returns how many it set.
+   */
   async delete(): Promise<number> {
+    const name = softDeleteField(this.model);
+
+    if (name !== undefined) {
+      return this.filter({ [`${name}__isnull`]: true } as never).update({ [name]: new Date() });
+    }
+
+    return this.hardDelete();
+  }
+
+  /** Deletes matching rows with DELETE, SoftDelete models included. Runs no hooks. */
+  async hardDelete(): Promise<number> {
     const meta = this.#meta;
-    const db = this.db;
+    const db = this.writeDb;
     const node = { kind: "delete" as const, table: meta.table, where: this.#writeWhere("delete"), returning: [] };
     const result = await db.execute(db.dialect.compiler.compile(node), { rowMode: "array", returnsRows: false });
 
     return result.rowCount;
   }
 
-  /** Inserts one row and returns the saved instance. */
+  /** Inserts one row with `save()`, so save hooks run, and returns the instance. */
   async create(data: CreateInput<Fields<M>>): Promise<M> {
     const instance = new this.model(data);
-    await insertInstances(this.db, this.#meta, [instance]);
+    await instance.save({ using: this.writeDb });
 
     return instance;
   }
@@ -569,9 +617,9 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
 
     if (options.onConflict) {
       const caller = this.#caller("bulkCreate");
-      await upsertInstances(this.db, this.#meta, instances, options.onConflict, { batchSize: options.batchSize, caller });
+      await upsertInstances(this.writeDb, this.#meta, instances, options.onConflict, { batchSize: options.batchSize, caller });
     } else {
-      await insertInstances(this.db, this.#meta, instances, options);
+      await insertInstances(this.writeDb, this.#meta, instances, options);
     }
 
     return instances;
@@ -587,8 +635,9 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
    */
   async upsert(data: CreateInput<Fields<M>>, options: OnConflict<keyof Fields<M> & string>): Promise<M> {
     const instance = new this.model(data);
-    await this.db.transaction(async () => {
-      await upsertInstances(this.db, this.#meta, [instance], options, { caller: this.#caller("upsert") });
+    const db = this.writeDb;
+    await db.transaction(async () => {
+      await upsertInstances(db, this.#meta, [instance], options, { caller: this.#caller("upsert") });
       await instance.refresh();
     });
 
@@ -605,7 +654,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     fields: readonly (keyof Fields<M> & string)[],
     options: { batchSize?: number } = {},
   ): Promise<number> {
-    return bulkUpdateInstances(this.db, this.#meta, instances, fields, { ...options, caller: this.#caller("bulkUpdate") });
+    return bulkUpdateInstances(this.writeDb, this.#meta, instances, fields, { ...options, caller: this.#caller("bulkUpdate") });
   }
 
   /**
@@ -646,7 +695,10 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     lookup: FilterInput<Fields<M>>,
     defaults: Partial<CreateInput<Fields<M>>> = {},
   ): Promise<[M, boolean]> {
-    const existing = await this.filter(lookup as Conditions<M, A>).first();
+    // Every step runs on the write database, so a replica's lag cannot
+    // hide a row that exists.
+    const query = this.using(this.writeDb);
+    const existing = await query.filter(lookup as Conditions<M, A>).first();
 
     if (existing) {
       return [existing, false];
@@ -655,12 +707,12 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     const data = { ...plainValues(lookup as Record<string, unknown>), ...defaults } as CreateInput<Fields<M>>;
 
     try {
-      const created = await this.db.transaction(() => this.create(data));
+      const created = await query.db.transaction(() => query.create(data));
 
       return [created, true];
     } catch (error) {
       if (error instanceof UniqueViolation) {
-        const winner = await this.filter(lookup as Conditions<M, A>).first();
+        const winner = await query.filter(lookup as Conditions<M, A>).first();
 
         if (winner) {
           return [winner, false];
@@ -676,7 +728,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     lookup: FilterInput<Fields<M>>,
     defaults: Partial<CreateInput<Fields<M>>> = {},
   ): Promise<[M, boolean]> {
-    const db = this.db;
+    const db = this.writeDb;
 
     return db.transaction(async () => {
       const [instance, created] = await this.getOrCreate(lookup, defaults);

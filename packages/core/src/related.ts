@@ -1,9 +1,10 @@
 import type { Database } from "./database.js";
 import { RelationNotLoadedError, ValidationError, describeValue } from "./errors.js";
-import { STATE, type Model, type ModelClass } from "./model.js";
+import { stateOf, STATE, type Model, type ModelClass } from "./model.js";
 import { manyRelation, type ManyRelation } from "./query-builder.js";
 import { QuerySet } from "./queryset.js";
-import { instanceDatabase, loadRelation } from "./loading.js";
+import { loadRelation } from "./loading.js";
+import { writeDatabase } from "./router.js";
 import { column } from "./ast.js";
 
 /**
@@ -39,12 +40,12 @@ export class RelatedSet<M> implements Iterable<M> {
 
   /** True once the related rows are loaded on the instance. */
   get loaded(): boolean {
-    return this.#owner[STATE].related.has(this.#name);
+    return stateOf(this.#owner).related.has(this.#name);
   }
 
   /** The loaded related instances; throws RelationNotLoadedError if not loaded. */
   toArray(): M[] {
-    const related = this.#owner[STATE].related;
+    const related = stateOf(this.#owner).related;
 
     if (!related.has(this.#name)) {
       throw new RelationNotLoadedError(
@@ -77,7 +78,7 @@ export class RelatedSet<M> implements Iterable<M> {
   query(): QuerySet<M & Model> {
     const relation = this.#relation;
     const ownerPk = this.#ownerPk();
-    const db = this.#owner[STATE].db;
+    const db = stateOf(this.#owner).db;
     const base = new QuerySet(relation.target.cls, db) as QuerySet<M & Model>;
 
     if (relation.kind === "reverseForeignKey") {
@@ -152,7 +153,7 @@ export class RelatedSet<M> implements Iterable<M> {
 
   #targetKeys(relation: ManyRelation, items: readonly (M | unknown)[]): unknown[] {
     return items.map((item) => {
-      const key = typeof item === "object" && item !== null && STATE in item ? (item as Model).pk : item;
+      const key = typeof item === "object" && item !== null && STATE in item ? (item as unknown as Model).pk : item;
 
       if (key === null || key === undefined) {
         throw new ValidationError(
@@ -186,7 +187,7 @@ export class RelatedSet<M> implements Iterable<M> {
     await new QuerySet(through.cls, db).bulkCreate(
       fresh.map((key) => ({ [`${fromField.name}Id`]: ownerPk, [`${toField.name}Id`]: key })) as never,
     );
-    this.#owner[STATE].related.delete(this.#name);
+    stateOf(this.#owner).related.delete(this.#name);
   }
 
   /** Unlinks related instances (or ids). */
@@ -200,7 +201,7 @@ export class RelatedSet<M> implements Iterable<M> {
     await new QuerySet(through.cls, this.#database())
       .filter({ [`${fromField.name}Id`]: this.#ownerPk(), [`${toField.name}Id__in`]: keys } as never)
       .delete();
-    this.#owner[STATE].related.delete(this.#name);
+    stateOf(this.#owner).related.delete(this.#name);
   }
 
   /** Makes the links exactly `items`, in one transaction. */
@@ -223,7 +224,7 @@ export class RelatedSet<M> implements Iterable<M> {
         await this.add(...(keys as (number | string)[]));
       }
     });
-    this.#owner[STATE].related.delete(this.#name);
+    stateOf(this.#owner).related.delete(this.#name);
   }
 
   /** Removes every link of this instance. */
@@ -231,7 +232,8 @@ export class RelatedSet<M> implements Iterable<M> {
     await this.set([]);
   }
 
+  // Link changes are writes, so they follow the router's write choice.
   #database(): Database {
-    return instanceDatabase(this.#owner);
+    return writeDatabase(this.#owner.constructor as ModelClass, undefined, this.#owner);
   }
 }

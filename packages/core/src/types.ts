@@ -11,6 +11,7 @@ import type {
   ReverseField,
 } from "./fields.js";
 import type { RelatedSet } from "./related.js";
+import type { Expression } from "./expressions.js";
 
 type AnyRelation =
   | ForeignKeyField<any, any>
@@ -26,7 +27,7 @@ export type InstanceOf<C> = C extends abstract new (...args: any) => infer I
 export type FieldsOf<M> = M extends { readonly $fields: infer F } ? F : never;
 
 type ScalarKeys<F> = {
-  [K in keyof F]: F[K] extends AnyRelation ? never : K;
+  [K in keyof F]: F[K] extends AnyRelation | { kind: "search" } ? never : K;
 }[keyof F] &
   string;
 
@@ -146,6 +147,9 @@ type LookupsOf<T> = T extends string
     ? CommonLookup | DatePartLookup
     : CommonLookup;
 
+/** A value, or an expression such as F("other") or OuterRef("id"). */
+type ValueOrExpression<T> = T | Expression<any>;
+
 type LookupValue<T, L> = L extends "in"
   ? readonly T[]
   : L extends "isnull"
@@ -156,7 +160,7 @@ type LookupValue<T, L> = L extends "in"
         ? number
         : L extends TextLookup
           ? string
-          : T;
+          : ValueOrExpression<T>;
 
 type Prev = [never, 0, 1, 2, 3];
 
@@ -165,13 +169,18 @@ type ScalarEntries<K extends string, T> =
     ? T extends { kind: "json" }
       ? [K, V | (N extends true ? null : never)] | [`${K}__${string}`, unknown]
       :
-          | [K, V | (N extends true ? null : never)]
+          | [K, ValueOrExpression<V> | (N extends true ? null : never)]
           | (LookupsOf<V> extends infer L
               ? L extends string
                 ? [`${K}__${L}`, LookupValue<V, L>]
                 : never
               : never)
     : never;
+
+/** Entries for the lookups a field kind declares in `$lookups` (array, search, tsVector). */
+type DeclaredEntries<K extends string, T> = T extends { $lookups: infer X }
+  ? { [L in keyof X & string]: [`${K}__${L}`, X[L]] }[keyof X & string]
+  : never;
 
 type Prefixed<P extends string, E> = E extends [infer Key extends string, infer V]
   ? [`${P}__${Key}`, V]
@@ -189,7 +198,9 @@ type RelationEntries<K extends string, T, D extends number> =
 export type LookupEntries<F, D extends number = 2> = {
   [K in keyof F & string]: F[K] extends AnyRelation
     ? RelationEntries<K, F[K], Prev[D]>
-    : ScalarEntries<K, F[K]>;
+    : F[K] extends { kind: "search" }
+      ? DeclaredEntries<K, F[K]>
+      : ScalarEntries<K, F[K]> | DeclaredEntries<K, F[K]>;
 }[keyof F & string] extends infer E
   ? E | ForeignKeyIdEntries<F>
   : never;
