@@ -93,6 +93,7 @@ export class Post extends Model.define(
 export class Comment extends Model.define("comments", {
   id: field.id(),
   post: field.foreignKey(() => Post, { relatedName: "comments" }),
+  parent: field.foreignKey((): ModelClass<Comment> => Comment, { nullable: true, relatedName: "replies" }),
   author: field.foreignKey(() => Author, { nullable: true, onDelete: "setNull", relatedName: "comments" }),
   text: field.text(),
   score: field.integer({ default: 0 }),

@@ -4,6 +4,7 @@
  */
 import type { Field } from "./fields.js";
 import type { LookupName } from "./types.js";
+import type { SearchMatchNode, SearchRankNode } from "./search-node.js";
 
 export interface ColumnNode {
   kind: "column";
@@ -116,7 +117,8 @@ export type ExpressionNode =
   | ExtractNode
   | WindowNode
   | ExistsExpressionNode
-  | ConditionNode;
+  | ConditionNode
+  | SearchRankNode;
 
 export interface AndNode {
   kind: "and";
@@ -152,6 +154,19 @@ export interface JsonLookupNode {
   value: unknown;
 }
 
+/**
+ * A lookup a field declares beyond the standard ones (`FieldOptions.lookups`),
+ * such as `overlap` on an array. Dialects compile the ones they support.
+ */
+export interface FieldLookupNode {
+  kind: "fieldLookup";
+  lookup: string;
+  lhs: ColumnNode;
+  /** A value to bind, or an expression node. */
+  value: unknown;
+  field: Field;
+}
+
 export interface ExistsNode {
   kind: "exists";
   query: SelectNode;
@@ -182,7 +197,9 @@ export type WhereNode =
   | ExistsNode
   | InSubqueryNode
   | ConstantNode
-  | RawWhereNode;
+  | RawWhereNode
+  | FieldLookupNode
+  | SearchMatchNode;
 
 export interface JoinNode {
   type: "inner" | "left";

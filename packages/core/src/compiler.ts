@@ -6,6 +6,7 @@ import type {
   ExtractNode,
   WindowNode,
   ExpressionNode,
+  FieldLookupNode,
   InsertNode,
   JoinNode,
   JsonLookupNode,
@@ -19,6 +20,7 @@ import type {
 import type { CompiledQuery } from "./dialect.js";
 import { NotSupportedError, ValidationError, describeValue } from "./errors.js";
 import type { Field } from "./fields.js";
+import type { SearchMatchNode, SearchRankNode } from "./search-node.js";
 
 /** Accumulates SQL text and bound parameters for one statement. */
 export class SqlBuilder {
@@ -141,7 +143,15 @@ export abstract class SqlCompiler {
     return "";
   }
 
-  createIndex(name: string, table: string, columns: readonly string[], unique: boolean): string {
+  /** `using` names an index method such as "gin", which only PostgreSQL accepts. */
+  createIndex(name: string, table: string, columns: readonly string[], unique: boolean, using?: string): string {
+    if (using !== undefined) {
+      throw new NotSupportedError(
+        `Index method "${using}" (index ${name} on ${table}) is not supported on ${this.dialectName}. Remove "using" from the index options.`,
+        { dialect: this.dialectName },
+      );
+    }
+
     return `create ${unique ? "unique " : ""}index if not exists ${this.quote(name)} on ${this.quote(table)} (${columns.map((item) => this.quote(item)).join(", ")})`;
   }
 
@@ -442,6 +452,9 @@ export abstract class SqlCompiler {
         this.where(out, node.where);
         out.text(" then 1 else 0 end)");
         break;
+      case "searchRank":
+        this.searchRank(out, node);
+        break;
       default:
         assertNever(node);
     }
@@ -613,6 +626,12 @@ export abstract class SqlCompiler {
         this.expression(out, node.expression);
         out.text(")");
         break;
+      case "fieldLookup":
+        this.fieldLookup(out, node);
+        break;
+      case "searchMatch":
+        this.searchMatch(out, node);
+        break;
       default:
         assertNever(node);
     }
@@ -745,6 +764,30 @@ export abstract class SqlCompiler {
     out.text(")");
   }
 
+  /** Compiles a lookup declared by a field kind; dialects override for the ones they support. */
+  fieldLookup(_out: SqlBuilder, node: FieldLookupNode): void {
+    throw new NotSupportedError(
+      `The ${node.lookup} lookup on ${node.field.label} (${node.field.kind}) is not supported on ${this.dialectName}.`,
+      { dialect: this.dialectName, field: node.field.name },
+    );
+  }
+
+  /** Compiles a full-text match; each dialect package overrides it. */
+  searchMatch(_out: SqlBuilder, node: SearchMatchNode): void {
+    throw new NotSupportedError(
+      `Full-text search on ${node.search.table} is not supported on ${this.dialectName}.`,
+      { dialect: this.dialectName },
+    );
+  }
+
+  /** Compiles a full-text rank; each dialect package overrides it. */
+  searchRank(_out: SqlBuilder, node: SearchRankNode): void {
+    throw new NotSupportedError(
+      `Full-text ranking on ${node.search.table} is not supported on ${this.dialectName}.`,
+      { dialect: this.dialectName },
+    );
+  }
+
   jsonLookup(_out: SqlBuilder, node: JsonLookupNode): void {
     throw new NotSupportedError(
       `JSON key path lookups are not supported on ${this.dialectName} (path ${node.path.join(".")}).`,
@@ -772,6 +815,7 @@ export function isExpressionNode(item: unknown): item is ExpressionNode {
       "window",
       "existsExpression",
       "condition",
+      "searchRank",
     ].includes(
       (item as { kind: string }).kind,
     )

@@ -63,6 +63,11 @@ export type IsolationLevel =
 export interface TransactionOptions {
   isolation?: IsolationLevel;
   readOnly?: boolean;
+  /**
+   * Takes the database's exclusive lock at BEGIN where the dialect has one
+   * (SQLite's BEGIN EXCLUSIVE). Migrations use it to serialize runs.
+   */
+  exclusive?: boolean;
 }
 
 export interface Capabilities {
@@ -80,6 +85,8 @@ export interface Capabilities {
    * one; undefined means no limit beyond `maxParameters`.
    */
   readonly maxRowsPerInsertWithoutReturning?: number;
+  /** Optional field kinds the dialect stores, such as "array" and "tsVector". */
+  readonly fieldKinds?: readonly string[];
 }
 
 /** What a dialect package hands to `new Database()`. */
@@ -90,7 +97,7 @@ export interface Dialect {
   /** How many bound parameters one statement may carry. */
   readonly maxParameters: number;
   /**
-   * The most bytes of bound values one bulk statement should carry (an
+   * Maximum bytes of bound values one bulk statement should carry (an
    * estimate from the values' sizes), or undefined for no limit beyond
    * `maxParameters`. MySQL sets it below the server's max_allowed_packet.
    */
@@ -115,6 +122,10 @@ export interface Dialect {
    * such as search indexes and triggers.
    */
   afterCreateTable?(
+    meta: import("./model-meta.js").ModelMeta,
+  ): CompiledQuery[];
+  /** Runs before `dropTables` drops a model's table, to drop those extras. */
+  beforeDropTable?(
     meta: import("./model-meta.js").ModelMeta,
   ): CompiledQuery[];
 }

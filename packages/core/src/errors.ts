@@ -91,7 +91,18 @@ export class NotNullViolation extends IntegrityError {}
 export class CheckViolation extends IntegrityError {}
 
 /** A versioned save matched no row because another writer changed it first. */
-export class OptimisticLockError extends ChakraError {}
+export class OptimisticLockError extends ChakraError {
+  /** The primary key of the row. */
+  readonly id?: unknown;
+  /** The version the save expected the row to have. */
+  readonly expectedVersion?: unknown;
+
+  constructor(message: string, options: ChakraErrorOptions & { id?: unknown; expectedVersion?: unknown } = {}) {
+    super(message, options);
+    this.id = options.id;
+    this.expectedVersion = options.expectedVersion;
+  }
+}
 
 /** A transaction failed to begin, commit or roll back, or was misused. */
 export class TransactionError extends DatabaseError {}

@@ -40,6 +40,10 @@ export interface ExpressionContext {
   relatedAggregate(scope: Scope, aggregate: Aggregate): ExpressionNode | undefined;
   /** Builds the SELECT of a QuerySet used inside another query. */
   subquery(scope: Scope, query: unknown, column: string | undefined): SelectNode;
+  /** True for what `field__in` accepts as a subquery: a QuerySet, values() or a CTE column. */
+  isQuerySource(item: unknown): boolean;
+  /** The SELECT of a query source used with `__in`: primary keys or the selected path. */
+  inSubquery(scope: Scope, item: unknown): SelectNode;
 }
 
 let context: ExpressionContext | undefined;
@@ -47,6 +51,16 @@ let context: ExpressionContext | undefined;
 /** @internal Installs the query builder's hooks; called once by query-builder.ts. */
 export function setExpressionContext(hooks: ExpressionContext): void {
   context = hooks;
+}
+
+/** @internal */
+export function isQuerySource(item: unknown): boolean {
+  return context?.isQuerySource(item) ?? false;
+}
+
+/** @internal */
+export function subqueryFor(scope: Scope, item: unknown): SelectNode {
+  return hooks().inSubquery(scope, item);
 }
 
 function hooks(): ExpressionContext {

@@ -21,7 +21,8 @@ import type { ModelMeta, ReverseRelation } from "./model-meta.js";
 import { Model } from "./model.js";
 import { type QNode } from "./q.js";
 import type { LookupName } from "./types.js";
-import { isExpression, type Expression } from "./expressions.js";
+import { isExpression, isQuerySource, subqueryFor, type Expression } from "./expressions.js";
+import { declaredLookup, searchLookup } from "./field-lookups.js";
 
 const LOOKUPS: ReadonlySet<string> = new Set<LookupName>([
   "exact",
@@ -83,6 +84,8 @@ export class Scope {
   grouped = false;
   /** Set while building one condition that reads an aggregate, so it goes to HAVING. */
   usedAggregate = false;
+  /** Aliases of CTEs joined into this scope, by CTE name. */
+  readonly cteAliases = new Map<string, string>();
 
   constructor(
     readonly meta: ModelMeta,
@@ -551,7 +554,19 @@ export function buildLookup(scope: Scope, key: string, item: unknown): WhereNode
     return annotationLookup(scope, key, annotation, lookupParts, item);
   }
 
+  const search = searchLookup(scope, key, item);
+
+  if (search) {
+    return search;
+  }
+
   const resolved = resolveColumn(scope, key);
+  const declared = declaredLookup(scope, key, resolved, item);
+
+  if (declared) {
+    return declared;
+  }
+
   const { field } = resolved;
   let rest = resolved.rest;
 
@@ -651,6 +666,10 @@ function lookupNode(
       `${scope.caller}: the lookup "${lookup}" in "${key}" does not apply to ${field.label} (${field.kind}). Valid lookups are ${[...validLookups(field)].join(", ")}.`,
       { model: scope.meta.name, field: field.name, value: key },
     );
+  }
+
+  if (lookup === "in" && isQuerySource(item)) {
+    return { kind: "inSubquery", lhs, query: subqueryFor(scope, item) };
   }
 
   const value = normalizeLookupValue(scope, key, field, lookup, item);
@@ -758,9 +777,10 @@ export function buildOrdering(
   });
 }
 
-export function newSelect(meta: ModelMeta, caller: string): { select: SelectNode; scope: Scope } {
+/** Starts a SELECT from the model's table, or from a CTE of its rows named `source`. */
+export function newSelect(meta: ModelMeta, caller: string, source = meta.table): { select: SelectNode; scope: Scope } {
   meta.resolve();
-  const scope = new Scope(meta, meta.table, new AliasCounter(), caller);
+  const scope = new Scope(meta, source, new AliasCounter(), caller);
 
-  return { select: emptySelect(meta.table, meta.table), scope };
+  return { select: emptySelect(source, source), scope };
 }

@@ -54,6 +54,7 @@ import {
   type Reader,
 } from "./expressions.js";
 import { ValuesQuerySet } from "./values-queryset.js";
+import { Cte, CteColumn } from "./cte.js";
 import { readDatabase, writeDatabase } from "./router.js";
 import { softDeleteCondition, softDeleteField, type DeletedRows } from "./soft-delete-scope.js";
 import type { AnnotationFields, AnnotationOrderKey, AnnotationValues, Conditions } from "./queryset-types.js";
@@ -65,6 +66,10 @@ interface QueryState {
   filters: QNode[];
   /** Annotations in the order they were added. */
   annotations: readonly (readonly [string, Expression])[];
+  /** Common table expressions declared with with(). */
+  ctes: readonly Cte<any>[];
+  /** A CTE of this model's rows to select from instead of the table. */
+  fromCte: Cte<any> | undefined;
   /** Extra conditions built directly as AST, for relation sets. */
   nodes: ((scope: Scope) => WhereNode)[];
   ordering: readonly string[] | undefined;
@@ -82,6 +87,8 @@ interface QueryState {
 const EMPTY_STATE: QueryState = {
   filters: [],
   annotations: [],
+  ctes: [],
+  fromCte: undefined,
   nodes: [],
   ordering: undefined,
   limit: undefined,
@@ -128,6 +135,76 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
 
   get #meta(): ModelMeta {
     return this.model.$meta;
+  }
+
+  /** The table or CTE name the query reads from. */
+  get #source(): string {
+    return this.#state.fromCte?.name ?? this.#meta.table;
+  }
+
+  /** Declares common table expressions for this query. */
+  with(...ctes: Cte<any>[]): QuerySet<M, A> {
+    return this.#clone({ ctes: [...this.#state.ctes, ...ctes] });
+  }
+
+  /**
+   * Reads rows from a CTE of this model's rows instead of the table; the
+   * CTE's annotations (such as a depth) are set on each instance.
+   */
+  fromCte(source: Cte<M>): QuerySet<M, A> {
+    if (source.query.model.$meta !== this.#meta) {
+      throw new ValidationError(
+        `${this.#caller("fromCte")}: the CTE "${source.name}" holds ${source.query.model.$meta.name} rows, not ${this.#meta.name} rows.`,
+        { model: this.#meta.name, value: source.name },
+      );
+    }
+
+    return this.#clone({
+      fromCte: source,
+      ctes: this.#state.ctes.includes(source) ? this.#state.ctes : [...this.#state.ctes, source],
+    });
+  }
+
+  /** @internal Names of the annotations, in select-list order. */
+  annotationNames(): string[] {
+    return this.#state.annotations.map(([name]) => name);
+  }
+
+  /** @internal Readers of the annotations in `scope`. */
+  annotationReaders(scope: Scope): { name: string; read: Reader }[] {
+    const compiler = this.db.dialect.compiler;
+
+    return this.#state.annotations.map(([name, item]) => ({ name, read: item.reader(scope, compiler) }));
+  }
+
+  /** Adds the WITH clause of the declared CTEs to a top-level select. */
+  #attachCtes(select: SelectNode, scope: Scope): void {
+    if (this.#state.ctes.length > 0) {
+      select.ctes = this.#state.ctes.map((item) => item.toNode(scope));
+    }
+  }
+
+  /** @internal The SELECT of a CTE body: model columns, then annotations, in order. */
+  cteSelect(outer: Scope): SelectNode {
+    const meta = this.#meta;
+    meta.resolve();
+    const alias = outer.aliases.next("w");
+    const scope = new Scope(meta, alias, outer.aliases, this.#caller("cte"), outer);
+    const select = emptySelect(meta.table, alias);
+    this.#prepareScope(scope, false);
+
+    for (const item of meta.columnFields) {
+      select.columns.push({ expression: column(alias, item.column, item) });
+    }
+
+    for (const [name] of this.#state.annotations) {
+      select.columns.push({ expression: scope.annotations.get(name)!.node });
+    }
+
+    select.where = this.#where(scope);
+    select.joins = scope.joins;
+
+    return select;
   }
 
   #clone(patch: Partial<QueryState>): QuerySet<M, A> {
@@ -270,6 +347,10 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   #prepareScope(scope: Scope, grouped: boolean): void {
     scope.grouped = grouped;
 
+    for (const name of this.#state.fromCte?.query.annotationNames() ?? []) {
+      scope.annotations.set(name, { node: column(scope.alias, name), aggregate: false });
+    }
+
     for (const [name, item] of this.#state.annotations) {
       const node = item.toNode(scope);
 
@@ -313,6 +394,24 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     };
   }
 
+  /**
+   * Selects the annotation columns of the CTE the query reads from, and
+   * makes them usable in filters and orderings by name.
+   */
+  #cteAnnotations(select: SelectNode, scope: Scope): { name: string; index: number; read: Reader }[] {
+    const source = this.#state.fromCte;
+
+    if (!source) {
+      return [];
+    }
+
+    return source.annotationReaders(scope).map(({ name, read }) => {
+      select.columns.push({ expression: scope.annotations.get(name)!.node, alias: name });
+
+      return { name, index: select.columns.length - 1, read };
+    });
+  }
+
   /** Adds the annotation columns to a select; returns their names and readers. */
   #selectAnnotations(select: SelectNode, scope: Scope): { name: string; index: number; read: Reader }[] {
     const compiler = this.db.dialect.compiler;
@@ -333,13 +432,14 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     plan: HydrationPlan;
   } {
     const db = this.db;
-    const { select, scope } = newSelect(this.#meta, this.#caller(method));
+    const { select, scope } = newSelect(this.#meta, this.#caller(method), this.#source);
     const plan = selectModelColumns(select, scope, db.dialect.compiler, this.#state.selectRelated);
     this.#prepareScope(scope, false);
-    plan.annotations = this.#selectAnnotations(select, scope);
+    plan.annotations = [...this.#cteAnnotations(select, scope), ...this.#selectAnnotations(select, scope)];
     select.where = this.#where(scope);
     select.orderBy = buildOrdering(scope, ordering);
     select.joins = scope.joins;
+    this.#attachCtes(select, scope);
     select.limit = this.#state.limit;
     select.offset = this.#state.offset;
     select.distinct = this.#state.distinct;
@@ -437,9 +537,10 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   /** Counts matching rows; a distinct or sliced query is counted as a subquery. */
   async count(): Promise<number> {
     const db = this.db;
-    const { select, scope } = newSelect(this.#meta, this.#caller("count"));
+    const { select, scope } = newSelect(this.#meta, this.#caller("count"), this.#source);
     this.#prepareScope(scope, false);
     select.where = this.#where(scope);
+    this.#attachCtes(select, scope);
     select.joins = scope.joins;
     let compiled: CompiledQuery;
 
@@ -476,9 +577,10 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   /** True when at least one row matches. */
   async exists(): Promise<boolean> {
     const db = this.db;
-    const { select, scope } = newSelect(this.#meta, this.#caller("exists"));
+    const { select, scope } = newSelect(this.#meta, this.#caller("exists"), this.#source);
     this.#prepareScope(scope, false);
     select.where = this.#where(scope);
+    this.#attachCtes(select, scope);
     select.joins = scope.joins;
     select.columns = [{ expression: { kind: "raw", parts: ["1"], params: [] } }];
     select.limit = 1;
@@ -490,6 +592,13 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
 
   /** The WHERE for a write: direct, or `pk IN (subquery)` when joins are needed. */
   #writeWhere(method: string): WhereNode | undefined {
+    if (this.#state.ctes.length > 0 || this.#state.fromCte) {
+      throw new ValidationError(
+        `${this.#caller(method)}: cannot ${method} through a query with CTEs. Filter with \`pk__in\` on a query that uses the CTE instead.`,
+        { model: this.#meta.name },
+      );
+    }
+
     const { select, scope } = newSelect(this.#meta, this.#caller(method));
     const where = this.#where(scope);
 
@@ -754,7 +863,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   #valuesSelect(method: string, paths: readonly string[]) {
     const db = this.db;
     const compiler = db.dialect.compiler;
-    const { select, scope } = newSelect(this.#meta, this.#caller(method));
+    const { select, scope } = newSelect(this.#meta, this.#caller(method), this.#source);
     const grouped = this.#state.annotations.some(([, item]) => item.containsAggregate);
     this.#prepareScope(scope, grouped);
     const names = paths.length > 0 || grouped ? [...paths] : this.#meta.columnFields.map(attributeName);
@@ -798,6 +907,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
     const { where, having } = this.#conditions(scope);
     select.where = where;
     select.having = having;
+    this.#attachCtes(select, scope);
     select.orderBy = buildOrdering(scope, this.#ordering().filter((key) => !grouped || this.#state.ordering !== undefined || key));
     select.joins = scope.joins;
     select.limit = this.#state.limit;
@@ -859,7 +969,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   async aggregate<const N extends Record<string, Expression>>(aggregates: N): Promise<AnnotationValues<N>> {
     const db = this.db;
     const compiler = db.dialect.compiler;
-    const { select, scope } = newSelect(this.#meta, this.#caller("aggregate"));
+    const { select, scope } = newSelect(this.#meta, this.#caller("aggregate"), this.#source);
     this.#prepareScope(scope, false);
     scope.grouped = true;
     const entries = Object.entries(aggregates);
@@ -887,6 +997,7 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
 
     select.where = inner;
     select.joins = scope.joins;
+    this.#attachCtes(select, scope);
     const result = await db.execute(compiler.compile(select), { rowMode: "array", returnsRows: true });
     const row = (result.rows[0] ?? []) as unknown[];
 
@@ -1144,4 +1255,27 @@ setExpressionContext({
   },
   relatedAggregate,
   subquery: subqueryOf,
+  isQuerySource(item) {
+    return item instanceof QuerySet || item instanceof ValuesQuerySet || item instanceof CteColumn;
+  },
+  inSubquery(scope, item) {
+    if (item instanceof CteColumn) {
+      return item.cte.valuesSelect(scope, item.name);
+    }
+
+    if (item instanceof QuerySet) {
+      return item.subquerySelect(scope, item.model.$meta.pk.name);
+    }
+
+    const values = item as ValuesQuerySet<unknown, Model, object>;
+
+    if (values.paths.length !== 1) {
+      throw new ValidationError(
+        `A values() query used with __in must select exactly one path, got ${values.paths.length}.`,
+        { value: values.paths },
+      );
+    }
+
+    return values.query.subquerySelect(scope, undefined, values.paths);
+  },
 });

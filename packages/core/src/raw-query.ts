@@ -4,7 +4,7 @@ import type { Database } from "./database.js";
 import { ValidationError } from "./errors.js";
 import { modelReader } from "./hydrate.js";
 import type { ModelMeta } from "./model-meta.js";
-import { HYDRATING, STATE, type Model } from "./model.js";
+import { stateOf, HYDRATING, STATE, type Model } from "./model.js";
 import { SqlFragment, sql } from "./sql.js";
 
 /** Accepts `raw(sql\`...\`)` or the tagged form `raw\`...\``. */
@@ -48,8 +48,8 @@ export async function rawInstances(db: Database, meta: ModelMeta, fragment: SqlF
     }
 
     const instance = new meta.cls(HYDRATING) as Model;
-    instance[STATE].adding = false;
-    instance[STATE].db = db;
+    stateOf(instance).adding = false;
+    stateOf(instance).db = db;
     const target = instance as unknown as Record<string, unknown>;
 
     columns.forEach((name, index) => {
@@ -61,14 +61,20 @@ export async function rawInstances(db: Database, meta: ModelMeta, fragment: SqlF
 
       const raw = row[name];
       const read = reader.readers[index];
-      target[reader.attributes[index]!] = raw === null || raw === undefined ? null : read ? read(raw) : raw;
+      const attribute = reader.attributes[index]!;
+
+      if (raw === null || raw === undefined) {
+        target[attribute] = null;
+      } else {
+        target[attribute] = read ? read(raw) : raw;
+      }
     });
     instances[rowIndex] = instance;
   });
 
   for (const instance of instances) {
-    instance[STATE].peers = instances;
-    instance[STATE].relationMode = db.relationLoading;
+    stateOf(instance).peers = instances;
+    stateOf(instance).relationMode = db.relationLoading;
   }
 
   return instances;

@@ -8,7 +8,7 @@ import type { Database } from "./database.js";
 import { ValidationError, describeValue } from "./errors.js";
 import type { Field } from "./fields.js";
 import type { ModelMeta } from "./model-meta.js";
-import { STATE, attributeName, type Model } from "./model.js";
+import { stateOf, STATE, attributeName, type Model } from "./model.js";
 import { validatedRow } from "./persistence.js";
 
 /**
@@ -217,8 +217,8 @@ export async function upsertInstances(
     }
 
     for (const instance of instances) {
-      instance[STATE].adding = false;
-      instance[STATE].db = db;
+      stateOf(instance).adding = false;
+      stateOf(instance).db = db;
     }
   };
 

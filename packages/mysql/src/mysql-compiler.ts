@@ -10,12 +10,15 @@ import {
   type CompiledQuery,
   type JsonLookupNode,
   type OnConflictNode,
+  type SearchMatchNode,
+  type SearchRankNode,
   type SelectNode,
   type SqlBuilder,
   type UpdateNode,
   type WhereNode,
 } from "@chakra-orm/core";
 import type { ServerInfo } from "./mysql-driver.js";
+import { compileFulltextMatch, compileFulltextRank } from "./fulltext/fulltext-query.js";
 import { bigintParameter, fromMysql, mysqlColumnType, toMysql } from "./mysql-types.js";
 
 /**
@@ -77,7 +80,11 @@ export class MysqlCompiler extends SqlCompiler {
    * has it). The driver treats "duplicate key name" (error 1061) on such a
    * statement as success, so `createTables()` stays repeatable on both.
    */
-  override createIndex(name: string, table: string, columns: readonly string[], unique: boolean): string {
+  override createIndex(name: string, table: string, columns: readonly string[], unique: boolean, using?: string): string {
+    if (using !== undefined) {
+      return super.createIndex(name, table, columns, unique, using);
+    }
+
     return `create ${unique ? "unique " : ""}index ${this.quote(name)} on ${this.quote(table)} (${columns.map((item) => this.quote(item)).join(", ")})`;
   }
 
@@ -279,6 +286,14 @@ export class MysqlCompiler extends SqlCompiler {
     out.text(`${part === "day" ? "dayofmonth" : part}(`);
     this.expression(out, lhs);
     out.text(")");
+  }
+
+  override searchMatch(out: SqlBuilder, node: SearchMatchNode): void {
+    compileFulltextMatch(out, node);
+  }
+
+  override searchRank(out: SqlBuilder, node: SearchRankNode): void {
+    compileFulltextRank(out, node);
   }
 
   /**

@@ -7,12 +7,14 @@ import {
   type CompiledQuery,
   type Dialect,
   type IsolationLevel,
+  type ModelMeta,
   type TransactionOptions,
 } from "@chakra-orm/core";
 import type mysql2 from "mysql2/promise";
 import { MysqlCompiler } from "./mysql-compiler.js";
 import { MysqlDriver } from "./mysql-driver.js";
 import { translateMysqlError } from "./mysql-errors.js";
+import { fulltextCreateStatements } from "./fulltext/fulltext-schema.js";
 
 export interface MysqlOptions {
   /** A connection URL, `mysql://user:password@host:port/database`. The other fields override its parts. */
@@ -159,6 +161,11 @@ export class MysqlDialect implements Dialect {
 
   translateError(error: unknown, query?: CompiledQuery): Error {
     return translateMysqlError(error, query);
+  }
+
+  /** Creates the FULLTEXT index of the model's search field, if it has one. */
+  afterCreateTable(meta: ModelMeta): CompiledQuery[] {
+    return fulltextCreateStatements(meta, (name) => this.compiler.quote(name));
   }
 
   /** Sets the isolation level for the next transaction only, then starts it. */

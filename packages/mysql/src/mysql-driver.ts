@@ -35,7 +35,11 @@ export interface MysqlDriverSettings {
 
 /** MySQL "duplicate key name", raised by CREATE INDEX on an existing index. */
 const DUPLICATE_KEY_NAME_ERRNO = 1061;
-const CREATE_INDEX = /^create (unique )?index /i;
+const CREATE_INDEX = /^create (unique |fulltext )?index /i;
+
+/** MySQL "duplicate column name", raised by ALTER TABLE ... ADD COLUMN on an existing column. */
+const DUPLICATE_COLUMN_NAME_ERRNO = 1060;
+const ADD_COLUMN = /^alter table \S+ add column /i;
 
 /** The setup statement of each new connection, which depends on the server flavor. */
 function sessionSettings(server: ServerInfo, statementTimeout: number | undefined): string {
@@ -90,7 +94,12 @@ export class MysqlConnection implements DriverConnection {
 
       return toQueryResult(result);
     } catch (error) {
-      if ((error as { errno?: number }).errno === DUPLICATE_KEY_NAME_ERRNO && CREATE_INDEX.test(query.sql)) {
+      const errno = (error as { errno?: number }).errno;
+
+      if (
+        (errno === DUPLICATE_KEY_NAME_ERRNO && CREATE_INDEX.test(query.sql)) ||
+        (errno === DUPLICATE_COLUMN_NAME_ERRNO && ADD_COLUMN.test(query.sql))
+      ) {
         return { rows: [], rowCount: 0 };
       }
 

@@ -12,6 +12,7 @@ import type pg from "pg";
 import { PostgresCompiler } from "./postgres-compiler.js";
 import { PostgresDriver } from "./postgres-driver.js";
 import { translatePostgresError } from "./postgres-errors.js";
+import { searchVectorStatements } from "./search/search-schema.js";
 
 /** Connection and pool settings of the postgres dialect. */
 export interface PostgresOptions {
@@ -57,6 +58,7 @@ const CAPABILITIES: Capabilities = {
   transactionalDdl: true,
   selectForUpdate: true,
   statementTimeout: true,
+  fieldKinds: ["array", "tsVector"],
 };
 
 const ISOLATION_LEVELS: readonly IsolationLevel[] = [
@@ -103,6 +105,11 @@ export class PostgresDialect implements Dialect {
 
   translateError(error: unknown, query?: CompiledQuery): Error {
     return translatePostgresError(error, query);
+  }
+
+  /** Adds the generated search vector column and its GIN index of a search field. */
+  afterCreateTable(meta: ModelMeta): CompiledQuery[] {
+    return searchVectorStatements(meta);
   }
 
   /**

@@ -9,8 +9,11 @@ import {
   type Field,
   type JsonLookupNode,
   type LookupNode,
+  type SearchMatchNode,
+  type SearchRankNode,
   type SqlBuilder,
 } from "@chakra-orm/core";
+import { compileFts5Match, compileFts5Rank } from "./fts5/fts5-query.js";
 import { fromSqlite, sqliteColumnType, toSqlite } from "./sqlite-types.js";
 
 const DATE_FORMATS = { year: "%Y", month: "%m", day: "%d" } as const;
@@ -146,6 +149,14 @@ export class SqliteCompiler extends SqlCompiler {
     }
 
     super.expression(out, node);
+  }
+
+  override searchMatch(out: SqlBuilder, node: SearchMatchNode): void {
+    compileFts5Match(out, node);
+  }
+
+  override searchRank(out: SqlBuilder, node: SearchRankNode): void {
+    compileFts5Rank(out, node);
   }
 
   override jsonLookup(out: SqlBuilder, node: JsonLookupNode): void {

@@ -1,5 +1,6 @@
 import type { Dialect, TransactionOptions } from "@chakra-orm/core";
 import { SqliteCompiler } from "./sqlite-compiler.js";
+import { fts5CreateStatements, fts5DropStatements } from "./fts5/fts5-schema.js";
 import { SqliteDriver, type SqliteOptions } from "./sqlite-driver.js";
 import { translateSqliteError } from "./sqlite-errors.js";
 
@@ -32,10 +33,16 @@ export function sqlite(options: SqliteOptions | string = {}): Dialect & { driver
     maxParameters: SQLITE_MAX_PARAMETERS,
     driver,
     translateError: translateSqliteError,
+    afterCreateTable: fts5CreateStatements,
+    beforeDropTable: fts5DropStatements,
     beginStatements(transaction: TransactionOptions): string[] {
       // SQLite transactions are serializable whatever level is asked for.
       // A read-only one starts deferred; a writer takes the write lock at
       // once, so two writers never deadlock upgrading their locks.
+      if (transaction.exclusive) {
+        return ["begin exclusive"];
+      }
+
       return [transaction.readOnly ? "begin deferred" : "begin immediate"];
     },
   };
