@@ -12,6 +12,8 @@ export interface IndexOptions {
   fields: string[];
   name?: string;
   unique?: boolean;
+  /** Index method, such as "gin" for a tsvector or an array (PostgreSQL only). */
+  using?: string;
 }
 
 export interface CheckConstraint {

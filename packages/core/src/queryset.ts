@@ -514,19 +514,25 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
   async get(conditions?: Conditions<M, A>): Promise<M> {
     const query = conditions ? this.filter(conditions) : this;
     const { select, plan } = query.#buildSelect("get", []);
-    select.limit = 2;
+
+    // Two rows are enough to tell "one" from "several". An exact match on
+    // the primary key can return one row at most, so it needs no LIMIT.
+    if (!pinsPrimaryKey(conditions, this.#meta)) {
+      select.limit = 2;
+    }
+
     const rows = await query.#run(select, plan);
-    const shown = conditions ? describeValue(conditions instanceof Q ? conditions.node : conditions) : "the query";
+    const shown = () => (conditions ? describeValue(conditions instanceof Q ? conditions.node : conditions) : "the query");
 
     if (rows.length === 0) {
-      throw new DoesNotExist(`${this.#meta.name} matching ${shown} does not exist.`, {
+      throw new DoesNotExist(`${this.#meta.name} matching ${shown()} does not exist.`, {
         model: this.#meta.name,
       });
     }
 
     if (rows.length > 1) {
       throw new MultipleObjectsReturned(
-        `${this.#meta.name}.objects.get() found more than one row matching ${shown}. Add conditions that select one row, or use filter().`,
+        `${this.#meta.name}.objects.get() found more than one row matching ${shown()}. Add conditions that select one row, or use filter().`,
         { model: this.#meta.name },
       );
     }
@@ -1095,6 +1101,18 @@ export class QuerySet<M extends Model, A extends object = {}> implements AsyncIt
       yield* await flush();
     }
   }
+}
+
+/** True when `conditions` is a plain object with an exact match on the primary key. */
+function pinsPrimaryKey(conditions: unknown, meta: ModelMeta): boolean {
+  if (typeof conditions !== "object" || conditions === null || conditions instanceof Q) {
+    return false;
+  }
+
+  const record = conditions as Record<string, unknown>;
+  const key = record[meta.pk.name] ?? record[`${meta.pk.name}__exact`];
+
+  return key !== undefined && key !== null && typeof key !== "object";
 }
 
 /** Sets annotation values on hydrated instances from their rows. */

@@ -1,6 +1,6 @@
 /** CREATE and DROP statements for the tables of models (no migrations). */
 import type { CompiledQuery, Dialect } from "./dialect.js";
-import { ValidationError } from "./errors.js";
+import { NotSupportedError, ValidationError } from "./errors.js";
 import { ForeignKeyField, type Field } from "./fields.js";
 import type { ModelMeta } from "./model-meta.js";
 
@@ -19,8 +19,18 @@ function columnsOf(meta: ModelMeta, names: readonly string[], where: string): st
   });
 }
 
+/** Field kinds that only dialects listing them in `capabilities.fieldKinds` store. */
+const OPTIONAL_KINDS = new Set(["array", "tsVector"]);
+
 function columnDefinition(dialect: Dialect, meta: ModelMeta, item: Field): string {
   const { compiler } = dialect;
+
+  if (OPTIONAL_KINDS.has(item.kind) && !dialect.capabilities.fieldKinds?.includes(item.kind)) {
+    throw new NotSupportedError(
+      `${meta.name}.${item.name}: ${item.kind} fields are not supported on ${dialect.name}. Use a json field, or run on a dialect that supports them (postgres).`,
+      { model: meta.name, field: item.name, dialect: dialect.name },
+    );
+  }
 
   if (item.primaryKey && item.kind === "id") {
     return `${compiler.quote(item.column)} ${compiler.autoIncrementPrimaryKey(item)}`;
@@ -55,7 +65,7 @@ const ON_DELETE: Record<string, string> = {
 };
 
 /** Short, stable constraint and index names within the 63-byte PostgreSQL limit. */
-function constraintName(table: string, columns: readonly string[], suffix: string): string {
+export function constraintName(table: string, columns: readonly string[], suffix: string): string {
   const name = `${table}_${columns.join("_")}_${suffix}`;
 
   if (name.length <= 60) {
@@ -105,7 +115,7 @@ export function createTableStatements(dialect: Dialect, meta: ModelMeta): Compil
     },
   ];
 
-  const indexes: { columns: string[]; unique: boolean; name?: string }[] = [];
+  const indexes: { columns: string[]; unique: boolean; name?: string; using?: string }[] = [];
 
   for (const item of meta.columnFields) {
     if ((item.options.index || item instanceof ForeignKeyField) && !item.options.unique && !item.primaryKey) {
@@ -118,13 +128,14 @@ export function createTableStatements(dialect: Dialect, meta: ModelMeta): Compil
       columns: columnsOf(meta, index.fields, "indexes"),
       unique: index.unique === true,
       name: index.name,
+      using: index.using,
     });
   }
 
   for (const index of indexes) {
     const name = index.name ?? constraintName(meta.table, index.columns, index.unique ? "uniq" : "idx");
     statements.push({
-      sql: compiler.createIndex(name, meta.table, index.columns, index.unique),
+      sql: compiler.createIndex(name, meta.table, index.columns, index.unique, index.using),
       params: [],
     });
   }
@@ -135,7 +146,10 @@ export function createTableStatements(dialect: Dialect, meta: ModelMeta): Compil
 }
 
 export function dropTableStatements(dialect: Dialect, meta: ModelMeta): CompiledQuery[] {
-  return [{ sql: dialect.compiler.dropTable(meta.table), params: [] }];
+  return [
+    ...(dialect.beforeDropTable?.(meta) ?? []),
+    { sql: dialect.compiler.dropTable(meta.table), params: [] },
+  ];
 }
 
 /** Orders models so each comes after the models its foreign keys point at. */

@@ -14,3 +14,15 @@ export { PostgresDriver, PostgresConnection } from "./postgres-driver.js";
 export type { PostgresDriverOptions } from "./postgres-driver.js";
 export { translatePostgresError } from "./postgres-errors.js";
 export { parseTimestamp, postgresTypes } from "./postgres-types.js";
+export {
+  tsVector,
+  toTsVector,
+  setWeight,
+  plainToTsQuery,
+  phraseToTsQuery,
+  websearchToTsQuery,
+  toTsQuery,
+  tsRank,
+  TextSearchFunction,
+} from "./search/ts-vector.js";
+export type { TsVectorField, TsVectorOptions } from "./search/ts-vector.js";

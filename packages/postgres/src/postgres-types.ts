@@ -136,7 +136,17 @@ const toBoolean: Reader = (raw) => (typeof raw === "string" ? raw === "t" || raw
  * decimal stays a string.
  */
 export function postgresReader(field: Field): Reader {
-  switch (storageField(field).kind) {
+  const stored = storageField(field);
+
+  if (stored.kind === "array") {
+    // pg parses arrays of built-in types; each item is converted like a column of the item's kind.
+    const readItem = postgresReader(stored.options.item as Field);
+    const readEntry = (entry: unknown) => (entry === null ? null : readItem(entry));
+
+    return (raw) => (Array.isArray(raw) ? raw.map(readEntry) : raw);
+  }
+
+  switch (stored.kind) {
     case "id":
     case "integer":
     case "version":

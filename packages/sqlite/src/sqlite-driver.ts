@@ -106,19 +106,45 @@ export class SqliteConnection implements DriverConnection {
   }
 }
 
+/** Per statement: bit 1 is raw (array) rows, bit 2 is safe (bigint) integers. */
+const statementModes = new WeakMap<Statement, number>();
+
+/**
+ * Sets a statement's row mode and integer mode only when they change;
+ * better-sqlite3 re-checks the statement on each toggle.
+ */
+function configure(statement: Statement, raw: boolean, bigints: boolean): void {
+  const wanted = (raw ? 1 : 0) | (bigints ? 2 : 0);
+  const current = statementModes.get(statement);
+
+  if (current === wanted) {
+    return;
+  }
+
+  if (statement.reader && (current === undefined || (current & 1) !== (wanted & 1))) {
+    statement.raw(raw);
+  }
+
+  if (current === undefined || (current & 2) !== (wanted & 2)) {
+    statement.safeIntegers(bigints);
+  }
+
+  statementModes.set(statement, wanted);
+}
+
 function runStatement(statement: Statement, query: CompiledQuery, options: ExecuteOptions): QueryResult {
-  const wantsBigints = (options.bigintColumns?.length ?? 0) > 0;
+  const wantsBigints = options.bigintColumns !== undefined && options.bigintColumns.length > 0;
+  const params = query.params;
 
   if (statement.reader) {
-    statement.raw(options.rowMode === "array");
-    statement.safeIntegers(wantsBigints);
-    const rows = statement.all(...query.params) as unknown[];
+    configure(statement, options.rowMode === "array", wantsBigints);
+    const rows = (params.length === 0 ? statement.all() : statement.all(...params)) as unknown[];
 
     return { rows, rowCount: rows.length };
   }
 
-  statement.safeIntegers(false);
-  const info = statement.run(...query.params);
+  configure(statement, false, false);
+  const info = params.length === 0 ? statement.run() : statement.run(...params);
 
   return { rows: [], rowCount: info.changes, insertId: info.lastInsertRowid };
 }
