@@ -85,8 +85,8 @@ async function printReport(db: Database): Promise<void> {
   }
 
   const search = "tag";
-  const found = await timed(`Questions matching "${search}"`, () => listQuestions({ page: 1, pageSize: 3, search }));
-  console.log(`  ${found.paginator.totalCount} questions; newest ${found.items.length}:`);
+  const found = await timed(`Full-text search for "${search}"`, () => listQuestions({ page: 1, pageSize: 3, search }));
+  console.log(`  ${found.paginator.totalCount} questions; best ${found.items.length}:`);
 
   for (const post of found.items) {
     console.log(`  #${post.id} ${post.title} (by ${post.author?.displayName ?? post.authorName ?? "unknown"})`);

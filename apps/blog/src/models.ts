@@ -113,6 +113,8 @@ export class Post extends Model.define(
     tags: field.manyToMany(() => Tag, { relatedName: "posts", through: (): ModelClass => PostTag }),
     answers: field.reverse((): ModelClass => Post, "parent"),
     comments: field.reverse((): ModelClass => Comment, "post"),
+    /** Full-text search over the title (weighted higher) and the body. */
+    search: field.search({ fields: { title: "A", body: "B" }, language: "english" }),
   },
   [SoftDelete, Audit],
   { indexes: [{ fields: ["postType", "createdAt"] }] },

@@ -1,12 +1,14 @@
 /** The blog's read queries, shared by the HTTP API and the startup report. */
-import { Paginator, Q, type Database, type FieldsOf, type Page, type QuerySet } from "@chakra-orm/core";
+import { Paginator, Q, SearchRank, type Database, type FieldsOf, type Page, type QuerySet } from "@chakra-orm/core";
 import { Post } from "./models.js";
 
 export interface ListOptions {
   page: number;
   pageSize: number;
-  /** Case-insensitive text to find in the title or the body; `%` and `_` match literally. */
+  /** Words to find with full-text search; results come best match first. */
   search?: string;
+  /** Case-insensitive text to find in the title or the body; `%` and `_` match literally. */
+  contains?: string;
   /** Only posts with this tag name. */
   tag?: string;
 }
@@ -15,9 +17,9 @@ export interface ListOptions {
 export function questionsQuery(options: Omit<ListOptions, "page" | "pageSize">): QuerySet<Post> {
   let query = Post.active().filter({ postType: "question" });
 
-  if (options.search) {
+  if (options.contains) {
     query = query.filter(
-      Q.or<FieldsOf<Post>>({ title__icontains: options.search }, { body__icontains: options.search }),
+      Q.or<FieldsOf<Post>>({ title__icontains: options.contains }, { body__icontains: options.contains }),
     );
   }
 
@@ -25,7 +27,18 @@ export function questionsQuery(options: Omit<ListOptions, "page" | "pageSize">):
     query = query.filter({ tags__name: options.tag });
   }
 
-  return query.selectRelated("author").prefetchRelated("tags").orderBy("-createdAt", "-id");
+  query = query.selectRelated("author").prefetchRelated("tags");
+
+  if (options.search) {
+    // Each dialect's own index: a weighted tsvector on PostgreSQL, FULLTEXT
+    // on MySQL and FTS5 on SQLite; the rank puts title matches first.
+    return query
+      .filter({ search__matches: options.search })
+      .annotate({ rank: SearchRank(options.search) })
+      .orderBy("-rank", "-createdAt", "-id") as unknown as QuerySet<Post>;
+  }
+
+  return query.orderBy("-createdAt", "-id");
 }
 
 /**

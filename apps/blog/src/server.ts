@@ -105,7 +105,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.get("/", async () => ({
     name: "Chakra ORM example blog",
     endpoints: [
-      "GET /posts?page=&pageSize=&q=",
+      "GET /posts?page=&pageSize=&q=&contains=",
       "GET /posts/:id",
       "POST /posts",
       "DELETE /posts/:id",
@@ -116,24 +116,33 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     dataAttribution: ATTRIBUTION,
   }));
 
-  app.get<{ Querystring: PageQuery & { q?: string } }>(
+  app.get<{ Querystring: PageQuery & { q?: string; contains?: string } }>(
     "/posts",
     {
       schema: {
         querystring: {
           type: "object",
-          properties: { ...pageQuerySchema, q: { type: "string", minLength: 1, maxLength: 200 } },
+          properties: {
+            ...pageQuerySchema,
+            q: { type: "string", minLength: 1, maxLength: 200 },
+            contains: { type: "string", minLength: 1, maxLength: 200 },
+          },
         },
       },
     },
     async (request) => {
-      const { page, pageSize, q } = request.query;
-      const result = await listQuestions({ page, pageSize, search: q });
+      const { page, pageSize, q, contains } = request.query;
+      const result = await listQuestions({ page, pageSize, search: q, contains });
 
       return {
         ...pagePayload(result, pageSize),
         query: q ?? null,
-        items: result.items.map(postSummary),
+        contains: contains ?? null,
+        items: result.items.map((post) => {
+          const rank = (post as Post & { rank?: number | null }).rank;
+
+          return rank === undefined ? postSummary(post) : { ...postSummary(post), rank };
+        }),
         dataAttribution: ATTRIBUTION,
       };
     },

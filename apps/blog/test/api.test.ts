@@ -219,9 +219,9 @@ describe.each(targets)("blog API on $name", ({ target, temporary, admin }) => {
     expect(response.body.message).toMatch(message);
   });
 
-  maybe("search is case-insensitive", async () => {
-    const lower = await api("/posts?q=moderat&pageSize=100");
-    const upper = await api("/posts?q=MODERAT&pageSize=100");
+  maybe("contains is case-insensitive", async () => {
+    const lower = await api("/posts?contains=moderat&pageSize=100");
+    const upper = await api("/posts?contains=MODERAT&pageSize=100");
 
     expect(lower.status).toBe(200);
     expect(lower.body.totalCount).toBe(questionsContaining("moderat"));
@@ -229,17 +229,44 @@ describe.each(targets)("blog API on $name", ({ target, temporary, admin }) => {
     expect(upper.body.totalCount).toBe(lower.body.totalCount);
   });
 
-  maybeEach(["%", "_", "20%", "a_b"])("search treats %p literally", async (text) => {
-    const response = await api(`/posts?q=${encodeURIComponent(text)}&pageSize=100`);
+  maybeEach(["%", "_", "20%", "a_b"])("contains treats %p literally", async (text) => {
+    const response = await api(`/posts?contains=${encodeURIComponent(text)}&pageSize=100`);
 
     expect(response.status).toBe(200);
     expect(response.body.totalCount).toBe(questionsContaining(text));
   });
 
-  maybe("search with % matches fewer than all", async () => {
-    const response = await api(`/posts?q=${encodeURIComponent("%")}&pageSize=100`);
+  maybe("contains with % matches fewer than all", async () => {
+    const response = await api(`/posts?contains=${encodeURIComponent("%")}&pageSize=100`);
 
     expect(response.body.totalCount).toBeLessThan(54);
+  });
+
+  maybe("full-text search ranks the title match first", async () => {
+    const response = await api(`/posts?q=${encodeURIComponent("Community Moderator Election")}&pageSize=100`);
+    const items = response.body.items as { id: number; title: string; rank: number }[];
+    const ranks = items.map((item) => item.rank);
+
+    expect(response.status).toBe(200);
+    expect(items.length).toBeGreaterThan(0);
+    expect(items[0]!.title).toBe("2019 Community Moderator Election");
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+  });
+
+  maybe("full-text search matches whole words only", async () => {
+    const response = await api("/posts?q=election&pageSize=100");
+    const items = response.body.items as { id: number }[];
+    const texts = new Map(csvQuestions.map((record) => [Number(record.id), `${record.title ?? ""} ${record.body}`.toLowerCase()]));
+
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((item) => texts.get(item.id)!.includes("elect"))).toBe(true);
+    expect((await api("/posts?q=moderat")).body.totalCount).toBe(0);
+  });
+
+  maybeEach(['"unbalanced', "-", "*", "(", "NEAR(", "a OR"])("full-text search accepts %p", async (text) => {
+    const response = await api(`/posts?q=${encodeURIComponent(text)}`);
+
+    expect(response.status).toBe(200);
   });
 
   maybe("tag page lists its questions", async () => {
