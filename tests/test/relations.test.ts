@@ -1,4 +1,4 @@
-import { Database, RelationNotLoadedError } from "@chakra-orm/core";
+import { type Database, RelationNotLoadedError } from "@chakra-orm/core";
 import { eachDialect } from "../src/dialects";
 import { Author, Comment, Membership, Post, Profile, Tag, Team, clearTables, insertBlogFixtures, type BlogFixtures } from "../src/models";
 

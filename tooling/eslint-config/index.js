@@ -57,6 +57,12 @@ export const base = tseslint.config(
     files: ["**/*.test.ts", "**/test/**/*.ts"],
     languageOptions: { globals: { ...globals.jest } },
   },
+  {
+    // CommonJS files, such as jest global setups, load modules with require().
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );
 
 /** Rules for published library packages: no console output from `src`. */

@@ -8,7 +8,7 @@ import type { Database } from "./database.js";
 import { ValidationError } from "./errors.js";
 import { ForeignKeyField } from "./fields.js";
 import type { ModelMeta } from "./model-meta.js";
-import { stateOf, HYDRATING, STATE, attributeName, type Model } from "./model.js";
+import { stateOf, HYDRATING, attributeName, type Model } from "./model.js";
 import type { Scope } from "./query-builder.js";
 import { takeSnapshot } from "./snapshot.js";
 

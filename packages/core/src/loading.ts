@@ -8,7 +8,7 @@ import { RelationNotLoadedError, ValidationError } from "./errors.js";
 import { ForeignKeyField } from "./fields.js";
 import { hydrate, selectModelColumns } from "./hydrate.js";
 import type { ModelMeta } from "./model-meta.js";
-import { stateOf, STATE, type Model, type ModelClass } from "./model.js";
+import { stateOf, type Model, type ModelClass } from "./model.js";
 import { AliasCounter, Scope, buildOrdering, manyRelation, reverseRelation } from "./query-builder.js";
 import { QuerySet } from "./queryset.js";
 import { softDeleteField } from "./soft-delete-scope.js";

@@ -1,7 +1,6 @@
 import {
   ChakraError,
   DoesNotExist,
-  OptimisticLockError,
   RelationNotLoadedError,
   ValidationError,
   describeValue,
@@ -111,6 +110,8 @@ export type DefinedModel<
     InstanceData<AllFields<F, A>> &
     UnionToIntersection<MixinInstance<A[number]>>;
   readonly $meta: ModelMeta;
+  /** Registers a hook for this model; see `Model.on`. */
+  on: (typeof Model)["on"];
 } & UnionToIntersection<MixinStatics<A[number]>>;
 
 /** The class an abstract model's factory receives: the fields are typed on it. */

@@ -54,7 +54,7 @@ import {
   type Reader,
 } from "./expressions.js";
 import { ValuesQuerySet } from "./values-queryset.js";
-import { Cte, CteColumn } from "./cte.js";
+import { type Cte, CteColumn } from "./cte.js";
 import { readDatabase, writeDatabase } from "./router.js";
 import { softDeleteCondition, softDeleteField, type DeletedRows } from "./soft-delete-scope.js";
 import type { AnnotationFields, AnnotationOrderKey, AnnotationValues, Conditions } from "./queryset-types.js";
@@ -122,7 +122,7 @@ function checkCount(caller: string, name: string, count: unknown): number {
  * orders returns a new QuerySet; nothing runs until a terminal method
  * (`all`, `first`, `count`, `update`, ...) or `for await`.
  */
-export class QuerySet<M extends Model, A extends object = {}> implements AsyncIterable<M> {
+export class QuerySet<M extends Model, A extends object = Record<never, never>> implements AsyncIterable<M> {
   readonly model: ModelClass<M>;
   readonly #db: Database | string | undefined;
   readonly #state: QueryState;

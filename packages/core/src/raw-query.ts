@@ -4,7 +4,7 @@ import type { Database } from "./database.js";
 import { ValidationError } from "./errors.js";
 import { modelReader } from "./hydrate.js";
 import type { ModelMeta } from "./model-meta.js";
-import { stateOf, HYDRATING, STATE, type Model } from "./model.js";
+import { stateOf, HYDRATING, type Model } from "./model.js";
 import { SqlFragment, sql } from "./sql.js";
 
 /** Accepts `raw(sql\`...\`)` or the tagged form `raw\`...\``. */

@@ -5,7 +5,7 @@
  */
 import type {
   Field,
-  FieldMap,
+
   ForeignKeyField,
   ManyToManyField,
   ReverseField,

@@ -8,7 +8,7 @@ import type { Database } from "./database.js";
 import { ValidationError, describeValue } from "./errors.js";
 import type { Field } from "./fields.js";
 import type { ModelMeta } from "./model-meta.js";
-import { stateOf, STATE, attributeName, type Model } from "./model.js";
+import { stateOf, attributeName, type Model } from "./model.js";
 import { validatedRow } from "./persistence.js";
 
 /**
