@@ -12,8 +12,9 @@ import { ChakraError, TransactionError, ValidationError } from "./errors.js";
 import type { ModelClass } from "./model.js";
 import { registeredModels, type ModelMeta } from "./model-meta.js";
 import { createTableStatements, dropTableStatements, sortByDependency } from "./schema.js";
-import { SqlFragment, sql as sqlTag } from "./sql.js";
+import { type SqlFragment, sql as sqlTag } from "./sql.js";
 import { stderrQueryLogger } from "./logging.js";
+import type { DatabaseRouter } from "./router.js";
 
 /** The `query` event payload. Parameter values appear only when opted in. */
 export interface QueryEvent {
@@ -38,6 +39,8 @@ export interface DatabaseOptions {
   relationLoading?: "lazy" | "raise";
   /** Models that createTables() and dropTables() handle; default all defined. */
   models?: ModelClass[];
+  /** Sends unbound queries to other databases; used on the default database. */
+  router?: DatabaseRouter;
 }
 
 interface TransactionFrame {
@@ -80,6 +83,11 @@ export class Database extends EventEmitter {
   readonly name: string;
   readonly logParameters: boolean;
   readonly relationLoading: "lazy" | "raise";
+  /**
+   * Chooses the database for queries and saves that name none, when this
+   * is the default database. See DatabaseRouter for the rules.
+   */
+  router: DatabaseRouter | undefined;
   readonly #models: ModelClass[] | undefined;
   #logging: boolean;
   #closed = false;
@@ -91,6 +99,7 @@ export class Database extends EventEmitter {
     this.logParameters = options.logParameters ?? false;
     this.relationLoading = options.relationLoading ?? "lazy";
     this.#models = options.models;
+    this.router = options.router;
     this.#logging = (process.env.CHAKRA_LOG ?? "").split(",").includes("queries");
 
     if (this.#logging) {

@@ -9,6 +9,8 @@ export { QuerySet } from "./queryset.js";
 export { RelatedSet } from "./related.js";
 export { Q } from "./q.js";
 export { Database } from "./database.js";
+export { retry } from "./retry.js";
+export type { RetryOptions } from "./retry.js";
 export type { DatabaseOptions, QueryEvent } from "./database.js";
 export { Paginator, Page } from "./paginator.js";
 export { hooks } from "./hooks.js";

@@ -16,7 +16,7 @@ import {
   type WhereNode,
 } from "./ast.js";
 import { ValidationError, describeValue } from "./errors.js";
-import { Field, ForeignKeyField, ManyToManyField, ReverseField } from "./fields.js";
+import { type Field, ForeignKeyField, ManyToManyField, ReverseField, storageField } from "./fields.js";
 import type { ModelMeta, ReverseRelation } from "./model-meta.js";
 import { Model } from "./model.js";
 import { type QNode } from "./q.js";
@@ -568,7 +568,7 @@ export function buildLookup(scope: Scope, key: string, item: unknown): WhereNode
   }
 
   const { field } = resolved;
-  let rest = resolved.rest;
+  const rest = resolved.rest;
 
   if (field.kind === "json" && rest.length > 0) {
     const last = rest[rest.length - 1]!;
@@ -693,6 +693,13 @@ function normalizeLookupValue(
       `${scope.caller}: invalid value ${describeValue(item)} for "${key}": expected ${expected}.`,
       { model: scope.meta.name, field: field.name, value: item },
     );
+  const textProblem = malformedText(item);
+
+  // PostgreSQL rejects NUL in text parameters and mysql2 replaces lone
+  // surrogates, so such a filter would fail on the server or match other text.
+  if (textProblem !== undefined) {
+    throw invalid(textProblem);
+  }
 
   switch (lookup) {
     case "isnull":
@@ -706,13 +713,13 @@ function normalizeLookupValue(
         throw invalid("an array");
       }
 
-      return item.map((entry) => relationValue(entry));
+      return item.map((entry) => comparableValue(field, relationValue(entry), invalid));
     case "range":
       if (!Array.isArray(item) || item.length !== 2) {
         throw invalid("a pair [low, high]");
       }
 
-      return item.map((entry) => relationValue(entry));
+      return item.map((entry) => comparableValue(field, relationValue(entry), invalid));
     case "year":
     case "month":
     case "day":
@@ -734,8 +741,58 @@ function normalizeLookupValue(
         return (item as Expression).toNode(scope);
       }
 
-      return relationValue(item);
+      return comparableValue(field, relationValue(item), invalid);
   }
+}
+
+const BIG_INTEGER_TEXT = /^[+-]?\d+$/;
+
+/**
+ * Rejects a comparison value that the drivers would misread: better-sqlite3
+ * binds a plain object as named parameters, and a bigInteger column's value
+ * must convert to a BigInt.
+ */
+function comparableValue(field: Field, item: unknown, invalid: (expected: string) => ValidationError): unknown {
+  const kind = storageField(field).kind;
+
+  if (item === null || item === undefined || kind === "json" || kind === "array") {
+    return item;
+  }
+
+  if (typeof item === "object" && !(item instanceof Date) && !(item instanceof Uint8Array)) {
+    throw invalid(`a single ${kind} value, not an object or array`);
+  }
+
+  if (kind === "bigInteger" && typeof item !== "bigint") {
+    const convertible = (typeof item === "number" && Number.isSafeInteger(item)) || (typeof item === "string" && BIG_INTEGER_TEXT.test(item));
+
+    if (!convertible) {
+      throw invalid("a bigint, a safe integer or a string of digits");
+    }
+  }
+
+  return item;
+}
+
+/** Describes why a string, or a string in an array, cannot be sent as text. */
+function malformedText(item: unknown): string | undefined {
+  const items = Array.isArray(item) ? item : [item];
+
+  for (const entry of items) {
+    if (typeof entry !== "string") {
+      continue;
+    }
+
+    if (entry.includes("\u0000")) {
+      return "text without NUL characters";
+    }
+
+    if (!(entry as string & { isWellFormed(): boolean }).isWellFormed()) {
+      return "well-formed Unicode text without lone surrogates";
+    }
+  }
+
+  return undefined;
 }
 
 function relationValue(item: unknown): unknown {

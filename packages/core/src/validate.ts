@@ -91,9 +91,16 @@ function checkDecimal(field: Field, value: unknown): string {
 
 function checkJson(field: Field, value: unknown): unknown {
   try {
-    const text = JSON.stringify(value, (_key, item: unknown) => {
+    const text = JSON.stringify(value, (key, item: unknown) => {
       if (typeof item === "number" && !Number.isFinite(item)) {
         throw new Error(`${item} is not representable in JSON`);
+      }
+
+      // PostgreSQL's jsonb rejects \u0000 and unpaired surrogate escapes.
+      for (const part of [key, item]) {
+        if (typeof part === "string" && (part.includes("\u0000") || !(part as string & { isWellFormed(): boolean }).isWellFormed())) {
+          throw new Error(`${describeValue(part)} contains a NUL character or a lone surrogate`);
+        }
       }
 
       return item;
@@ -195,7 +202,8 @@ export function validateValue(field: Field, value: unknown): unknown {
         fail(field, value, "a time string HH:MM:SS with optional fractions");
       }
 
-      return value;
+      // The servers read "12:30" back as "12:30:00", so store that form everywhere.
+      return value.length === 5 ? `${value}:00` : value;
     case "json":
       return checkJson(field, value);
     case "uuid":
