@@ -1,6 +1,7 @@
 /** The blog's JSON API on Fastify. Input is checked by each route's JSON schema. */
 import { ChakraError, DoesNotExist, InvalidPageError, ValidationError, type Database } from "@chakra-orm/core";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { QuestionRepository } from "./question-repository.js";
 import { Comment, Post, Tag, User } from "./models.js";
 import { ATTRIBUTION, commentPayload, postDetail, postSummary, userUrl } from "./payloads.js";
 import { listQuestions, mostCommentedPosts, topTags } from "./queries.js";
@@ -206,29 +207,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         throw new HttpError(400, `authorId ${authorId} does not match any user. Pass the id of an existing user, or leave it out.`);
       }
 
-      // TODO: on PostgreSQL and MySQL the imported explicit ids do not move
-      // the id sequence, so this insert may collide until the sequence is reset.
-      const created = await db.transaction(async () => {
-        const post = await Post.objects.create({
-          postType: "question",
-          title: title.trim(),
-          body,
-          authorId: authorId ?? null,
-          createdBy: authorId ?? null,
-          updatedBy: authorId ?? null,
-        });
-        const tagRows: Tag[] = [];
-
-        for (const name of tags) {
-          const [tag] = await Tag.objects.getOrCreate({ name });
-          tagRows.push(tag);
-        }
-
-        await post.tags.add(...tagRows);
-
-        return post;
-      });
-      const post = await Post.objects.filter({ id: created.id }).selectRelated("author").prefetchRelated("tags").get();
+      const post = await new QuestionRepository(db).ask({ title, body, tags, authorId });
 
       return reply.code(201).header("location", `/posts/${post.id}`).send({ post: postDetail(post) });
     },
