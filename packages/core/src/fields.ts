@@ -255,6 +255,9 @@ type Scalar<T, O> = Field<T, Nullable<O>, Optional<O>>;
 /** A JSON field; the literal `kind` lets filter types accept key paths (`data__color`). */
 type JsonField<T, O> = Scalar<T, O> & { readonly kind: "json" };
 
+/** A date field: its values are strings, but it takes year, month and day lookups. */
+type DateField<O> = Scalar<string, O> & { readonly kind: "date" };
+
 /**
  * The virtual search field of a model. Its only lookup is `matches`, and it
  * is neither an attribute of instances nor part of `create()` input.
@@ -337,7 +340,8 @@ export const field = {
   /** Timestamp in UTC with millisecond precision, read as a JS Date. */
   dateTime: scalar<Date>("dateTime"),
   /** Calendar date as an ISO string, `YYYY-MM-DD`. */
-  date: scalar<string>("date"),
+  date: <const O extends FieldOptions<string> = Record<never, never>>(options?: O): DateField<O> =>
+    new Field<string, Nullable<O>, Optional<O>>("date", { ...options }) as DateField<O>,
   /** Time of day as a string, `HH:MM:SS` with optional `.fff`. */
   time: scalar<string>("time"),
   /**

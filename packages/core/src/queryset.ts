@@ -12,9 +12,11 @@ import {
   MultipleObjectsReturned,
   NotSupportedError,
   UniqueViolation,
+  DeadlockError,
   ValidationError,
   describeValue,
 } from "./errors.js";
+import { retry } from "./retry.js";
 import { hydrate, selectModelColumns, type HydrationPlan } from "./hydrate.js";
 import { prefetch } from "./loading.js";
 import type { ModelMeta } from "./model-meta.js";
@@ -103,6 +105,8 @@ const EMPTY_STATE: QueryState = {
 
 /** Rows streamed per batch by `for await`. */
 const STREAM_BATCH_SIZE = 500;
+/** Runs of an outermost updateOrCreate() transaction that a deadlock may cost. */
+const UPDATE_OR_CREATE_ATTEMPTS = 3;
 
 type Fields<M> = FieldsOf<M>;
 
@@ -410,6 +414,18 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
 
       return { name, index: select.columns.length - 1, read };
     });
+  }
+
+  /** The reader of an annotation of this query or of the CTE it reads from. */
+  #annotationReader(name: string, scope: Scope): Reader {
+    const compiler = this.db.dialect.compiler;
+    const own = this.#state.annotations.find(([key]) => key === name);
+
+    if (own) {
+      return own[1].reader(scope, compiler);
+    }
+
+    return this.#state.fromCte?.annotationReaders(scope).find((item) => item.name === name)?.read ?? null;
   }
 
   /** Adds the annotation columns to a select; returns their names and readers. */
@@ -827,7 +843,12 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
       return [created, true];
     } catch (error) {
       if (error instanceof UniqueViolation) {
-        const winner = await query.filter(lookup as Conditions<M, A>).first();
+        // Inside a REPEATABLE READ transaction (MySQL's default) a plain
+        // read sees the snapshot without the winner's row; a locking read
+        // sees the latest committed version.
+        const locking = query.db.inTransaction && query.db.dialect.capabilities.selectForUpdate;
+        const reread = locking ? query.selectForUpdate() : query;
+        const winner = await reread.filter(lookup as Conditions<M, A>).first();
 
         if (winner) {
           return [winner, false];
@@ -844,8 +865,12 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     defaults: Partial<CreateInput<Fields<M>>> = {},
   ): Promise<[M, boolean]> {
     const db = this.writeDb;
+    // On MySQL, concurrent callers that hit the unique key hold shared locks
+    // and then request the row for update, so InnoDB may pick one as a
+    // deadlock victim. An outermost transaction can simply run again.
+    const attempts = db.inTransaction ? 1 : UPDATE_OR_CREATE_ATTEMPTS;
 
-    return db.transaction(async () => {
+    return retry(() => db.transaction(async () => {
       const [instance, created] = await this.getOrCreate(lookup, defaults);
 
       if (!created) {
@@ -859,7 +884,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
       }
 
       return [instance, created];
-    });
+    }), { attempts, on: [DeadlockError], backoffMs: 5 });
   }
 
   /**
@@ -875,9 +900,16 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     const names = paths.length > 0 || grouped ? [...paths] : this.#meta.columnFields.map(attributeName);
     const readers: Reader[] = names.map((name) => {
       if (scope.annotations.has(name)) {
-        select.columns.push({ expression: scope.annotations.get(name)!.node, alias: name });
+        const annotated = scope.annotations.get(name)!;
+        select.columns.push({ expression: annotated.node, alias: name });
 
-        return this.#state.annotations.find(([key]) => key === name)![1].reader(scope, compiler);
+        // A computed value named in values() is a grouping key, like a
+        // path; window functions run after grouping and are not keys.
+        if (grouped && !annotated.aggregate && annotated.node.kind !== "window") {
+          select.groupBy.push(annotated.node);
+        }
+
+        return this.#annotationReader(name, scope);
       }
 
       const resolved = resolveColumn(scope, name);
@@ -904,8 +936,10 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
         select.columns.push({ expression: scope.annotations.get(name)!.node, alias: name });
         readers.push(item.reader(scope, compiler));
 
-        if (grouped && !item.containsAggregate) {
-          select.groupBy.push(scope.annotations.get(name)!.node);
+        const node = scope.annotations.get(name)!.node;
+
+        if (grouped && !item.containsAggregate && node.kind !== "window") {
+          select.groupBy.push(node);
         }
       }
     }

@@ -12,6 +12,9 @@ import type {
 } from "./fields.js";
 import type { RelatedSet } from "./related.js";
 import type { Expression } from "./expressions.js";
+import type { QuerySet } from "./queryset.js";
+import type { ValuesQuerySet } from "./values-queryset.js";
+import type { CteColumn } from "./cte.js";
 
 type AnyRelation =
   | ForeignKeyField<any, any>
@@ -150,8 +153,11 @@ type LookupsOf<T> = T extends string
 /** A value, or an expression such as F("other") or OuterRef("id"). */
 type ValueOrExpression<T> = T | Expression<any>;
 
+/** A query whose rows `__in` reads: a QuerySet, a values() query or a CTE column. */
+type QuerySource = QuerySet<any, any> | ValuesQuerySet<any, any, any> | CteColumn<any>;
+
 type LookupValue<T, L> = L extends "in"
-  ? readonly T[]
+  ? readonly T[] | QuerySource
   : L extends "isnull"
     ? boolean
     : L extends "range"
@@ -170,7 +176,7 @@ type ScalarEntries<K extends string, T> =
       ? [K, V | (N extends true ? null : never)] | [`${K}__${string}`, unknown]
       :
           | [K, ValueOrExpression<V> | (N extends true ? null : never)]
-          | (LookupsOf<V> extends infer L
+          | ((T extends { kind: "date" } ? CommonLookup | DatePartLookup : LookupsOf<V>) extends infer L
               ? L extends string
                 ? [`${K}__${L}`, LookupValue<V, L>]
                 : never

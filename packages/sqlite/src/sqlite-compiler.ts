@@ -20,7 +20,7 @@ const DATE_FORMATS = { year: "%Y", month: "%m", day: "%d" } as const;
 
 /** Builds a JSON path such as `$."a"."b"` with every key quoted. */
 export function sqliteJsonPath(path: readonly string[]): string {
-  return `$${path.map((key) => (/^\d+$/.test(key) ? `[${key}]` : `."${key.replace(/"/g, '\\"')}"`)).join("")}`;
+  return `$${path.map((key) => (/^\d+$/.test(key) ? `[${key}]` : `."${key.replace(/[\\"]/g, (match) => `\\${match}`)}"`)).join("")}`;
 }
 
 /**

@@ -1,0 +1,3 @@
+import { createJestConfig } from "@chakra-orm/jest-preset";
+
+export default createJestConfig();
