@@ -128,4 +128,15 @@ export interface Dialect {
   beforeDropTable?(
     meta: import("./model-meta.js").ModelMeta,
   ): CompiledQuery[];
+  /**
+   * Statements that build a full-text search index on an existing table.
+   * Migrations call it; the dialect's `afterCreateTable` builds the same
+   * index from the same code.
+   */
+  createSearchIndex?(search: import("./search-node.js").SearchSpec): CompiledQuery[];
+  /**
+   * Statements that remove the search index and everything it added (a
+   * generated column, an FTS5 table or triggers) while the table stays.
+   */
+  dropSearchIndex?(search: import("./search-node.js").SearchSpec): CompiledQuery[];
 }

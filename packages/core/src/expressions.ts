@@ -40,6 +40,8 @@ export interface ExpressionContext {
   relatedAggregate(scope: Scope, aggregate: Aggregate): ExpressionNode | undefined;
   /** Builds the SELECT of a QuerySet used inside another query. */
   subquery(scope: Scope, query: unknown, column: string | undefined): SelectNode;
+  /** The reader of the single column a Subquery selects. */
+  subqueryReader(scope: Scope, query: unknown, column: string | undefined, compiler: SqlCompiler): Reader;
   /** True for what `field__in` accepts as a subquery: a QuerySet, values() or a CTE column. */
   isQuerySource(item: unknown): boolean;
   /** The SELECT of a query source used with `__in`: primary keys or the selected path. */
@@ -458,6 +460,11 @@ export class SubqueryExpression<T = unknown> extends Expression<T> {
 
   toNode(scope: Scope): ExpressionNode {
     return { kind: "subquery", query: hooks().subquery(scope, this.query, this.column) };
+  }
+
+  /** Reads the value as the inner query's column or annotation would be read. */
+  override reader(scope: Scope, compiler: SqlCompiler): Reader {
+    return hooks().subqueryReader(scope, this.query, this.column, compiler);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type WhereNode,
 } from "./ast.js";
 import type { CompiledQuery } from "./dialect.js";
+import type { SqlCompiler } from "./compiler.js";
 import type { Database } from "./database.js";
 import {
   DoesNotExist,
@@ -414,6 +415,22 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
 
       return { name, index: select.columns.length - 1, read };
     });
+  }
+
+  /** @internal The reader of a field path or annotation of this query, for Subquery values. */
+  columnReader(name: string, outer: Scope, compiler: SqlCompiler): Reader {
+    const annotation = this.#state.annotations.find(([key]) => key === name);
+    const scope = new Scope(this.#meta, this.#meta.table, outer.aliases, this.#caller("subquery"), outer);
+
+    if (annotation) {
+      return annotation[1].reader(scope, compiler);
+    }
+
+    try {
+      return compiler.fromDriver(resolveColumn(scope, name).field);
+    } catch {
+      return null;
+    }
   }
 
   /** The reader of an annotation of this query or of the CTE it reads from. */
@@ -1307,6 +1324,17 @@ setExpressionContext({
   },
   relatedAggregate,
   subquery: subqueryOf,
+  subqueryReader(scope, query, column, compiler) {
+    const values = query instanceof ValuesQuerySet ? query : undefined;
+    const inner = values ? values.query : query instanceof QuerySet ? query : undefined;
+    const name = column ?? values?.paths[0] ?? inner?.model.$meta.pk.name;
+
+    if (!inner || name === undefined) {
+      return null;
+    }
+
+    return inner.columnReader(name, scope, compiler);
+  },
   isQuerySource(item) {
     return item instanceof QuerySet || item instanceof ValuesQuerySet || item instanceof CteColumn;
   },

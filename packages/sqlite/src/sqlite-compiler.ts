@@ -90,6 +90,20 @@ export class SqliteCompiler extends SqlCompiler {
     out.text(") as integer)");
   }
 
+  // Decimals are stored as text, which would sort "97.00" after "263.50";
+  // ordering reads them as numbers instead.
+  override orderItem(out: SqlBuilder, expression: ExpressionNode, descending: boolean): void {
+    const field = expression.kind === "column" && expression.field ? storageField(expression.field) : undefined;
+
+    if (field?.kind === "decimal") {
+      super.orderItem(out, { kind: "func", name: "cast_real", args: [expression] }, descending);
+
+      return;
+    }
+
+    super.orderItem(out, expression, descending);
+  }
+
   // SQLite accepts OFFSET only after a LIMIT; -1 means no limit.
   override limitOffset(out: SqlBuilder, limit: number | undefined, offset: number | undefined): void {
     if (limit === undefined && offset !== undefined && offset > 0) {

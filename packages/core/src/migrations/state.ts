@@ -5,6 +5,8 @@
  * after its models change.
  */
 import { Field, type ScalarKind } from "../fields.js";
+import type { SearchSpec } from "../search-node.js";
+import type { SearchWeight } from "../search-options.js";
 import { MigrationStateError } from "./errors.js";
 
 /** A literal that a column default can hold in every dialect. */
@@ -56,6 +58,21 @@ export interface CheckState {
   sql: string;
 }
 
+/**
+ * The full-text search index of a model's `field.search()`. Each dialect
+ * builds it next to the table: a generated tsvector column and a GIN index
+ * on PostgreSQL, a generated column and a FULLTEXT index on MySQL, an FTS5
+ * table and triggers on SQLite.
+ */
+export interface SearchState {
+  /** The column of PostgreSQL's tsvector and MySQL's generated text. */
+  column: string;
+  /** The indexed string and text columns, with PostgreSQL weights when the model gives them. */
+  fields: { column: string; weight?: SearchWeight }[];
+  /** PostgreSQL text search configuration, such as "english". */
+  language: string;
+}
+
 export interface TableState {
   name: string;
   columns: ColumnState[];
@@ -63,6 +80,8 @@ export interface TableState {
   uniques: UniqueState[];
   foreignKeys: ForeignKeyState[];
   checks: CheckState[];
+  /** Absent when the model declares no search field. */
+  search?: SearchState;
 }
 
 /** Tables by name, in the order they were created. */
@@ -134,6 +153,25 @@ export function stableJson(value: unknown): string {
 
     return item;
   });
+}
+
+/**
+ * Describes a table's search index in the form the dialects' search DDL
+ * takes. An integer primary key becomes the FTS5 rowid on SQLite, as it
+ * does for `createTables`.
+ */
+export function searchSpecOf(table: TableState, search: SearchState): SearchSpec {
+  const key = table.columns.find((column) => column.primaryKey);
+  const integerKey = key !== undefined && ["id", "integer", "bigInteger"].includes(key.kind);
+
+  return {
+    table: table.name,
+    alias: table.name,
+    rowidColumn: integerKey ? key.name : undefined,
+    vectorColumn: search.column,
+    columns: search.fields.map((item) => ({ column: item.column, weight: item.weight })),
+    language: search.language,
+  };
 }
 
 export function findTable(state: SchemaState, name: string, where: string): TableState {

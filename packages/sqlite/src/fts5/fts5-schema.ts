@@ -35,18 +35,22 @@ export function fts5CreateStatements(meta: ModelMeta): CompiledQuery[] {
     return [];
   }
 
-  const search = searchSpec(meta, field, meta.table);
-  const fts = fts5Table(meta.table);
+  return fts5IndexStatements(searchSpec(meta, field, meta.table));
+}
+
+/** Statements that create one search index's FTS5 table and triggers if missing. */
+export function fts5IndexStatements(search: SearchSpec): CompiledQuery[] {
+  const fts = fts5Table(search.table);
   const rowid = fts5RowidColumn(search);
   const columns = search.columns.map((item) => quote(item.column));
-  const table = quote(meta.table);
+  const table = quote(search.table);
   const newValues = [`new.${quote(rowid)}`, ...columns.map((name) => `new.${name}`)].join(", ");
   const oldValues = [`old.${quote(rowid)}`, ...columns.map((name) => `old.${name}`)].join(", ");
   const insertNew = `insert into ${quote(fts)} (rowid, ${columns.join(", ")}) values (${newValues});`;
   const deleteOld = `insert into ${quote(fts)} (${quote(fts)}, rowid, ${columns.join(", ")}) values ('delete', ${oldValues});`;
   const watched = [...new Set([quote(rowid), ...columns])].filter((name) => name !== '"rowid"');
   const statements = [
-    `create virtual table if not exists ${quote(fts)} using fts5(${columns.join(", ")}, content=${literal(meta.table)}, content_rowid=${literal(rowid)}, tokenize=${literal(tokenizer(search.language))})`,
+    `create virtual table if not exists ${quote(fts)} using fts5(${columns.join(", ")}, content=${literal(search.table)}, content_rowid=${literal(rowid)}, tokenize=${literal(tokenizer(search.language))})`,
     // Indexes rows that existed before the FTS5 table did, once: the index
     // is empty (no row in its _docsize table) while the table has rows.
     `insert into ${quote(fts)} (${quote(fts)}) select 'rebuild' where exists (select 1 from ${table}) and not exists (select 1 from ${quote(`${fts}_docsize`)})`,
@@ -65,4 +69,15 @@ export function fts5DropStatements(meta: ModelMeta): CompiledQuery[] {
   }
 
   return [{ sql: `drop table if exists ${quote(fts5Table(meta.table))}`, params: [] }];
+}
+
+/**
+ * Drops the triggers and the FTS5 table of a search index while its
+ * model's table stays, as a migration that removes the search field needs.
+ */
+export function fts5RemoveStatements(search: SearchSpec): CompiledQuery[] {
+  const fts = fts5Table(search.table);
+  const triggers = ["ai", "ad", "au"].map((suffix) => `drop trigger if exists ${quote(`${fts}_${suffix}`)}`);
+
+  return [...triggers, `drop table if exists ${quote(fts)}`].map((sql) => ({ sql, params: [] }));
 }
