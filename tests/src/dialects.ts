@@ -35,7 +35,10 @@ async function loadMysql(url: string): Promise<Dialect> {
 }
 
 function databaseName(fileKey: string): string {
-  return `chakra_t_${fileKey.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`;
+  // The run id keeps two jest runs on one server from sharing a database.
+  const run = (process.env.CHAKRA_RUN_ID ?? "0").replace(/[^0-9]/g, "");
+
+  return `chakra_t_${fileKey.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}_${run}`.slice(0, 63);
 }
 
 const sqliteDialect: TestDialect = {

@@ -60,6 +60,15 @@ eachDialect("safety", ({ db }) => {
     await expect(db().sql`insert into ${sql.identifier("order")} (${sql.identifier("group")}, ${sql.identifier("user")}, ${sql.identifier("select")}) values (${"g"}, ${"u"}, ${-1})`).rejects.toBeInstanceOf(CheckViolation);
   });
 
+  test("constraint errors keep values out of messages", async () => {
+    const secret = "secret-value-4f1c@example.com";
+    await Author.objects.create({ username: secret });
+    const error = (await Author.objects.create({ username: secret }).catch((caught: unknown) => caught)) as Error;
+
+    expect(error).toBeInstanceOf(UniqueViolation);
+    expect(error.message).not.toContain(secret);
+  });
+
   test("query events carry timing and counts", async () => {
     const events: QueryEvent[] = [];
     const listener = (event: QueryEvent) => events.push(event);

@@ -45,4 +45,10 @@ export function createJestConfig(overrides = {}) {
   };
 }
 
+/**
+ * Path of the global setup that probes the database servers; pass it as
+ * `globalSetup` in a workspace whose tests need them.
+ */
+export const databaseGlobalSetup = path.join(presetDir, "global-setup.cjs");
+
 export default createJestConfig;

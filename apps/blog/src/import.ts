@@ -3,7 +3,7 @@
  * dataset's ids. Votes and badges are not imported: the blog has no model
  * for them.
  */
-import type { Database } from "@chakra-orm/core";
+import { Migrator, introspect, loadMigrations, type Database } from "@chakra-orm/core";
 import { readCsv, readersOf, type RecordReader } from "./csv.js";
 import { Comment, Post, PostTag, Tag, User, type PostType } from "./models.js";
 import { ProgressBar } from "./progress.js";
@@ -21,9 +21,12 @@ const POST_TYPE_IDS: Record<number, PostType> = {
 export interface ImportOptions {
   /** The folder that contains the CSV files. */
   csvDir: string;
+  /** The blog's migrations folder (apps/blog/migrations). */
+  migrationsDir: string;
   /**
    * "skip" leaves a database that already contains users untouched, and
-   * "recreate" drops the blog's tables and imports again.
+   * "recreate" rolls back every migration (dropping the blog's tables),
+   * migrates again and imports again.
    */
   mode: "skip" | "recreate";
   /** Stream for the progress bars (default process.stderr), or null for none. */
@@ -167,18 +170,37 @@ function commentRows(csvDir: string) {
 }
 
 /**
- * Creates the tables if needed and imports the CSV files in one
- * transaction, so a failed import leaves no partial data behind.
+ * Applies the blog's pending migrations. "recreate" first rolls back every
+ * applied one, which drops the tables with their rows.
+ */
+export async function migrateDatabase(db: Database, migrationsDir: string, mode: ImportOptions["mode"]): Promise<void> {
+  const migrator = new Migrator(db, await loadMigrations(migrationsDir));
+  const recorded = (await migrator.status()).some((item) => item.applied);
+
+  if (!recorded && (await introspect(db)).has(User.$meta.table)) {
+    throw new Error(
+      "The database has the blog's tables but no applied migrations: db.createTables() built it. " +
+        'Record the initial migration without running it ("pnpm migrate --fake 0001_initial" in apps/blog, with the same DATABASE_URL), ' +
+        "or delete the SQLite file to start over.",
+    );
+  }
+
+  if (mode === "recreate") {
+    await migrator.migrate({ target: "zero" });
+  }
+
+  await migrator.migrate();
+}
+
+/**
+ * Migrates the database to the latest schema and imports the CSV files in
+ * one transaction, so a failed import leaves no partial data behind.
  */
 export async function importDataset(db: Database, options: ImportOptions): Promise<ImportResult> {
   const started = performance.now();
   const output = options.progress === undefined ? process.stderr : options.progress;
 
-  if (options.mode === "recreate") {
-    await db.dropTables();
-  }
-
-  await db.createTables();
+  await migrateDatabase(db, options.migrationsDir, options.mode);
 
   if (await User.objects.using(db).exists()) {
     return { skipped: true, counts: {}, durationMs: performance.now() - started };

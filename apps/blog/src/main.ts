@@ -13,6 +13,7 @@ import { buildServer } from "./server.js";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 const DEFAULT_DB_FILE = path.join(APP_DIR, "var", "blog.db");
 const HOST = "127.0.0.1";
 const DEFAULT_PORT = 3000;
@@ -23,7 +24,8 @@ Imports the Stack Exchange dataset, prints a query report, then serves the API.
 
 Options:
   --no-server, --once  print the report and exit instead of starting the server
-  --reimport           drop the blog's tables and import the dataset again
+  --reimport           roll back the migrations (dropping the blog's tables),
+                       migrate again and import the dataset again
                        (by default an existing import is kept)
   -h, --help           show this help
 
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(target);
 
   try {
-    const imported = await importDataset(db, { csvDir: CSV_DIR, mode: options.reimport ? "recreate" : "skip" });
+    const imported = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: options.reimport ? "recreate" : "skip" });
 
     if (imported.skipped) {
       console.log("Import skipped: the database already holds the dataset (pass --reimport to load it again).");

@@ -2,7 +2,7 @@
  * The question aggregate: a question post with its tags. Routes call these
  * domain operations instead of building QuerySets themselves.
  */
-import { Repository, type Database } from "@chakra-orm/core";
+import { DeadlockError, Repository, SerializationError, retry, type Database } from "@chakra-orm/core";
 import { Post, Tag } from "./models.js";
 
 export interface NewQuestion {
@@ -29,7 +29,9 @@ export class QuestionRepository extends Repository<Post> {
 
   /** Inserts a question and links its tags (creating missing ones) in one transaction. */
   async ask(question: NewQuestion): Promise<Post> {
-    const created = await this.transaction(async () => {
+    // Concurrent questions that share a new tag can deadlock on MySQL (both
+    // insert into tags and post_tags), so the whole transaction is retried.
+    const created = await retry(() => this.transaction(async () => {
       const post = await this.create({
         postType: "question",
         title: question.title.trim(),
@@ -48,7 +50,7 @@ export class QuestionRepository extends Repository<Post> {
       await post.tags.add(...tags);
 
       return post;
-    });
+    }), { attempts: 5, on: [DeadlockError, SerializationError], backoffMs: 10 });
 
     return (await this.find(created.id))!;
   }

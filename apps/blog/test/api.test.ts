@@ -18,12 +18,14 @@ import { buildServer } from "../src/server";
 
 const APP_DIR = path.join(__dirname, "..");
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 const SITE = "https://conlang.meta.stackexchange.com";
 
 const available = new Set((process.env.CHAKRA_AVAILABLE_DIALECTS ?? "sqlite").split(","));
 const PG = process.env.CHAKRA_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 const MY = process.env.CHAKRA_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
-const SCRATCH = "chakra_blog_api";
+/** A scratch database per jest run, so two runs on one server never collide. */
+const SCRATCH = `chakra_blog_api_${(process.env.CHAKRA_RUN_ID ?? "0").replace(/[^0-9]/g, "")}`;
 
 /** Questions of the CSV file, read without the ORM, as the expected values. */
 const csvQuestions = readCsv(CSV_DIR, "posts", ["id", "post_type_id", "title", "body"]).records.filter(
@@ -118,7 +120,7 @@ describe.each(targets)("blog API on $name", ({ target, temporary, admin }) => {
     }
 
     db = await openDatabase(resolved!);
-    const result = await importDataset(db, { csvDir: CSV_DIR, mode: "recreate", progress: null });
+    const result = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "recreate", progress: null });
     expect(result.counts).toEqual({ users: 272, posts: 177, tags: 71, post_tags: 106, comments: 230 });
     app = buildServer({ db });
     baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -141,7 +143,7 @@ describe.each(targets)("blog API on $name", ({ target, temporary, admin }) => {
   const maybeEach = run ? test.each : test.skip.each;
 
   maybe("import skips a loaded database", async () => {
-    const again = await importDataset(db, { csvDir: CSV_DIR, mode: "skip", progress: null });
+    const again = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "skip", progress: null });
 
     expect(again.skipped).toBe(true);
   });

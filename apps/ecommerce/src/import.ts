@@ -3,7 +3,7 @@
  * dataset's ids. Stock levels come from the product columns
  * `units_in_stock`, `units_on_order` and `reorder_level`.
  */
-import type { Database } from "@chakra-orm/core";
+import { Migrator, introspect, loadMigrations, type Database } from "@chakra-orm/core";
 import { readCsv, readersOf } from "./csv.js";
 import { Category, Customer, Inventory, Order, OrderLine, Product } from "./models.js";
 import { ProgressBar } from "./progress.js";
@@ -14,9 +14,12 @@ const BATCH_SIZE = 200;
 export interface ImportOptions {
   /** The folder that contains the CSV files. */
   csvDir: string;
+  /** The shop's migrations folder (apps/ecommerce/migrations). */
+  migrationsDir: string;
   /**
    * "skip" leaves a database that already contains products untouched, and
-   * "recreate" drops the shop's tables and imports again.
+   * "recreate" rolls back every migration (dropping the shop's tables),
+   * migrates again and imports again.
    */
   mode: "skip" | "recreate";
   /** Stream for the progress bars (default process.stderr), or null for none. */
@@ -130,18 +133,37 @@ function orderLineRows(csvDir: string) {
 }
 
 /**
- * Creates the tables if needed and imports the CSV files in one
- * transaction, so a failed import leaves no partial data behind.
+ * Applies the shop's pending migrations. "recreate" first rolls back every
+ * applied one, which drops the tables with their rows.
+ */
+export async function migrateDatabase(db: Database, migrationsDir: string, mode: ImportOptions["mode"]): Promise<void> {
+  const migrator = new Migrator(db, await loadMigrations(migrationsDir));
+  const recorded = (await migrator.status()).some((item) => item.applied);
+
+  if (!recorded && (await introspect(db)).has(Product.$meta.table)) {
+    throw new Error(
+      "The database has the shop's tables but no applied migrations: db.createTables() built it. " +
+        'Record the initial migration without running it ("pnpm migrate --fake 0001_initial" in apps/ecommerce, with the same DATABASE_URL), ' +
+        "or delete the SQLite file to start over.",
+    );
+  }
+
+  if (mode === "recreate") {
+    await migrator.migrate({ target: "zero" });
+  }
+
+  await migrator.migrate();
+}
+
+/**
+ * Migrates the database to the latest schema and imports the CSV files in
+ * one transaction, so a failed import leaves no partial data behind.
  */
 export async function importDataset(db: Database, options: ImportOptions): Promise<ImportResult> {
   const started = performance.now();
   const output = options.progress === undefined ? process.stderr : options.progress;
 
-  if (options.mode === "recreate") {
-    await db.dropTables();
-  }
-
-  await db.createTables();
+  await migrateDatabase(db, options.migrationsDir, options.mode);
 
   if (await Product.objects.using(db).exists()) {
     return { skipped: true, counts: {}, durationMs: performance.now() - started };

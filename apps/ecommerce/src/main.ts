@@ -14,6 +14,7 @@ import { buildServer } from "./server.js";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 const DEFAULT_DB_FILE = path.join(APP_DIR, "var", "ecommerce.db");
 const HOST = "127.0.0.1";
 const DEFAULT_PORT = 3001;
@@ -24,7 +25,8 @@ Imports the Northwind dataset, prints a sales report, then serves the API.
 
 Options:
   --no-server, --once  print the report and exit instead of starting the server
-  --reimport           drop the shop's tables and import the dataset again
+  --reimport           roll back the migrations (dropping the shop's tables),
+                       migrate again and import the dataset again
                        (by default an existing import is kept)
   -h, --help           show this help
 
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   const db: Database = await openDatabase(target);
 
   try {
-    const imported = await importDataset(db, { csvDir: CSV_DIR, mode: options.reimport ? "recreate" : "skip" });
+    const imported = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: options.reimport ? "recreate" : "skip" });
 
     if (imported.skipped) {
       console.log("Import skipped: the database already contains the dataset (pass --reimport to load it again).");

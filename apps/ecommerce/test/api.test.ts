@@ -17,11 +17,13 @@ import { buildServer } from "../src/server";
 
 const APP_DIR = path.join(__dirname, "..");
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 
 const available = new Set((process.env.CHAKRA_AVAILABLE_DIALECTS ?? "sqlite").split(","));
 const PG = process.env.CHAKRA_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 const MY = process.env.CHAKRA_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
-const SCRATCH = "chakra_ecommerce_api";
+/** A scratch database per jest run, so two runs on one server never collide. */
+const SCRATCH = `chakra_ecommerce_api_${(process.env.CHAKRA_RUN_ID ?? "0").replace(/[^0-9]/g, "")}`;
 
 /** Concurrent orders in each race test, and the stock they compete for. */
 const RACE_ORDERS = 40;
@@ -197,7 +199,7 @@ describe.each(targets)("shop API on $name", ({ target, temporary, admin }) => {
     }
 
     db = await openDatabase(resolved!);
-    const result = await importDataset(db, { csvDir: CSV_DIR, mode: "recreate", progress: null });
+    const result = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "recreate", progress: null });
     expect(result.counts).toEqual({ categories: 8, customers: 91, products: 77, inventory: 77, orders: 830, orderLines: 2155 });
 
     for (const locking of ["pessimistic", "optimistic"] as const) {
@@ -226,7 +228,7 @@ describe.each(targets)("shop API on $name", ({ target, temporary, admin }) => {
   const maybeEach = run ? test.each : test.skip.each;
 
   maybe("import skips a loaded database", async () => {
-    const again = await importDataset(db, { csvDir: CSV_DIR, mode: "skip", progress: null });
+    const again = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "skip", progress: null });
 
     expect(again.skipped).toBe(true);
   });

@@ -29,7 +29,8 @@ const CSV_DIR = path.join(APP_DIR, "data", "csv");
 const available = new Set((process.env.CHAKRA_AVAILABLE_DIALECTS ?? "sqlite").split(","));
 const PG = process.env.CHAKRA_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 const MY = process.env.CHAKRA_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
-const SCRATCH = "chakra_multitenant_api";
+/** A scratch database per jest run, so two runs on one server never collide. */
+const SCRATCH = `chakra_multitenant_api_${(process.env.CHAKRA_RUN_ID ?? "0").replace(/[^0-9]/g, "")}`;
 
 /** Per-store expected values, computed from the CSV files. */
 const EXPECTED = {

@@ -8,13 +8,14 @@ import {
   type Dialect,
   type IsolationLevel,
   type ModelMeta,
+  type SearchSpec,
   type TransactionOptions,
 } from "@chakra-orm/core";
 import type mysql2 from "mysql2/promise";
 import { MysqlCompiler } from "./mysql-compiler.js";
 import { MysqlDriver } from "./mysql-driver.js";
 import { translateMysqlError } from "./mysql-errors.js";
-import { fulltextCreateStatements } from "./fulltext/fulltext-schema.js";
+import { fulltextCreateStatements, fulltextDropStatements, fulltextIndexStatements } from "./fulltext/fulltext-schema.js";
 
 export interface MysqlOptions {
   /** A connection URL, `mysql://user:password@host:port/database`. The other fields override its parts. */
@@ -166,6 +167,16 @@ export class MysqlDialect implements Dialect {
   /** Creates the FULLTEXT index of the model's search field, if it has one. */
   afterCreateTable(meta: ModelMeta): CompiledQuery[] {
     return fulltextCreateStatements(meta, (name) => this.compiler.quote(name));
+  }
+
+  /** Adds a search index's generated column and FULLTEXT index, for migrations. */
+  createSearchIndex(search: SearchSpec): CompiledQuery[] {
+    return fulltextIndexStatements(search, (name) => this.compiler.quote(name));
+  }
+
+  /** Drops a search index's FULLTEXT index and generated column, for migrations. */
+  dropSearchIndex(search: SearchSpec): CompiledQuery[] {
+    return fulltextDropStatements(search, (name) => this.compiler.quote(name));
   }
 
   /** Sets the isolation level for the next transaction only, then starts it. */

@@ -149,6 +149,9 @@ export class MysqlDriver implements Driver {
 
   constructor(config: mysql2.PoolOptions, settings: MysqlDriverSettings) {
     this.pool = mysql2.createPool(config);
+    // The pool's config holds the password, so keep the pool out of
+    // util.inspect() and JSON output of the driver.
+    Object.defineProperty(this, "pool", { enumerable: false });
     this.#settings = settings;
   }
 

@@ -173,7 +173,7 @@ export function translateMysqlError(error: unknown, query?: CompiledQuery): Erro
   const errno = error.errno;
   const serverMessage = error.sqlMessage ?? error.message ?? "";
   const code = error.code ?? (errno === undefined ? undefined : String(errno));
-  const source = `MySQL error ${errno ?? code ?? "?"}${error.code ? ` ${error.code}` : ""}: ${serverMessage}`;
+  const source = `MySQL error ${errno ?? code ?? "?"}${error.code ? ` ${error.code}` : ""}: ${withoutValues(serverMessage)}`;
   const base: DatabaseErrorOptions = { cause: error, dialect: "mysql", code };
 
   const integrity = (parsed: ParsedMessage) => {
@@ -256,4 +256,15 @@ export function translateMysqlError(error: unknown, query?: CompiledQuery): Erro
   }
 
   return new DatabaseError(`MySQL query failed (${source}).`, base);
+}
+
+/**
+ * Removes the quoted row values that MySQL puts in some messages, such as
+ * "Duplicate entry 'ana@example.com' for key ...", because they can carry
+ * user data. The driver error on `cause` keeps the full text.
+ */
+function withoutValues(message: string): string {
+  return message
+    .replace(/Duplicate entry '(?:[^'\\]|\\.|'')*'/g, "Duplicate entry (value hidden)")
+    .replace(/Incorrect (\w+) value: '(?:[^'\\]|\\.|'')*'/g, "Incorrect $1 value (value hidden)");
 }

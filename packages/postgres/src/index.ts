@@ -26,3 +26,18 @@ export {
   TextSearchFunction,
 } from "./search/ts-vector.js";
 export type { TsVectorField, TsVectorOptions } from "./search/ts-vector.js";
+export {
+  listen,
+  notify,
+  PostgresListener,
+  backoffDelay,
+  MAX_CHANNEL_BYTES,
+  MAX_PAYLOAD_BYTES,
+} from "./listen/index.js";
+export type {
+  ListenerEvents,
+  ListenerOptions,
+  ListenTarget,
+  NotificationHandler,
+  NotificationMessage,
+} from "./listen/index.js";

@@ -6,13 +6,14 @@ import {
   type CompiledQuery,
   type Dialect,
   type IsolationLevel,
+  type SearchSpec,
   type TransactionOptions,
 } from "@chakra-orm/core";
 import type pg from "pg";
 import { PostgresCompiler } from "./postgres-compiler.js";
 import { PostgresDriver } from "./postgres-driver.js";
 import { translatePostgresError } from "./postgres-errors.js";
-import { searchVectorStatements } from "./search/search-schema.js";
+import { dropSearchIndexStatements, searchIndexStatements, searchVectorStatements } from "./search/search-schema.js";
 
 /** Connection and pool settings of the postgres dialect. */
 export interface PostgresOptions {
@@ -29,7 +30,8 @@ export interface PostgresOptions {
   idleTimeoutMillis?: number;
   /**
    * Milliseconds to wait for a new connection or a free pooled one before
-   * raising QueryTimeoutError. Default 0, which waits forever.
+   * raising QueryTimeoutError. Default 30000, the MySQL dialect's
+   * acquireTimeout, so an exhausted pool fails instead of hanging; 0 waits forever.
    */
   connectionTimeoutMillis?: number;
   /** Milliseconds after which the server cancels a statement. Unset means no limit. */
@@ -71,6 +73,9 @@ const ISOLATION_LEVELS: readonly IsolationLevel[] = [
 /** The bound-parameter limit of PostgreSQL's wire protocol (a 16-bit count). */
 const MAX_PARAMETERS = 65535;
 
+/** Milliseconds to wait for a pooled connection unless connectionTimeoutMillis is set. */
+const DEFAULT_CONNECTION_TIMEOUT_MS = 30_000;
+
 /** Milliseconds between two pool error lines of the default logger. */
 const POOL_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -110,6 +115,16 @@ export class PostgresDialect implements Dialect {
   /** Adds the generated search vector column and its GIN index of a search field. */
   afterCreateTable(meta: ModelMeta): CompiledQuery[] {
     return searchVectorStatements(meta);
+  }
+
+  /** Adds a search index's generated tsvector column and GIN index, for migrations. */
+  createSearchIndex(search: SearchSpec): CompiledQuery[] {
+    return searchIndexStatements(search);
+  }
+
+  /** Drops a search index's GIN index and generated column, for migrations. */
+  dropSearchIndex(search: SearchSpec): CompiledQuery[] {
+    return dropSearchIndexStatements(search);
   }
 
   /**
@@ -180,7 +195,7 @@ function poolConfig(options: PostgresOptions): pg.PoolConfig {
     database: options.database,
     max: options.max,
     idleTimeoutMillis: options.idleTimeoutMillis,
-    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? DEFAULT_CONNECTION_TIMEOUT_MS,
     ssl: options.ssl,
   };
 }

@@ -83,6 +83,9 @@ export class PostgresDriver implements Driver {
   constructor(options: PostgresDriverOptions) {
     this.#options = options;
     this.pool = new pg.Pool(options.pool);
+    // The pool's options hold the password and the connection URL, so keep
+    // the pool out of util.inspect() and JSON output of the driver.
+    Object.defineProperty(this, "pool", { enumerable: false });
     this.pool.on("error", (error) => options.onError(translatePostgresError(error)));
   }
 

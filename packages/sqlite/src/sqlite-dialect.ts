@@ -1,6 +1,6 @@
 import type { Dialect, TransactionOptions } from "@chakra-orm/core";
 import { SqliteCompiler } from "./sqlite-compiler.js";
-import { fts5CreateStatements, fts5DropStatements } from "./fts5/fts5-schema.js";
+import { fts5CreateStatements, fts5DropStatements, fts5IndexStatements, fts5RemoveStatements } from "./fts5/fts5-schema.js";
 import { SqliteDriver, type SqliteOptions } from "./sqlite-driver.js";
 import { translateSqliteError } from "./sqlite-errors.js";
 
@@ -35,6 +35,8 @@ export function sqlite(options: SqliteOptions | string = {}): Dialect & { driver
     translateError: translateSqliteError,
     afterCreateTable: fts5CreateStatements,
     beforeDropTable: fts5DropStatements,
+    createSearchIndex: fts5IndexStatements,
+    dropSearchIndex: fts5RemoveStatements,
     beginStatements(transaction: TransactionOptions): string[] {
       // SQLite transactions are serializable whatever level is asked for.
       // A read-only one starts deferred; a writer takes the write lock at

@@ -33,7 +33,7 @@ function onServer(dialect: TestDialect, reason: string): jest.It {
   return skip;
 }
 
-/** A dialect on the server's scratch database `test`, with extra pool options. */
+/** Creates a dialect on the server's scratch database `test`, with extra pool options. */
 async function serverDialect(name: "postgres" | "mysql", options: Record<string, unknown>): Promise<Dialect> {
   if (name === "postgres") {
     const { postgres } = await import("@chakra-orm/postgres");
@@ -46,7 +46,7 @@ async function serverDialect(name: "postgres" | "mysql", options: Record<string,
   return mysql({ uri: `${MY}/test`, ...options });
 }
 
-/** The server's id of the session that runs the current transaction. */
+/** Returns the server's id of the session that runs the current transaction. */
 async function sessionId(db: Database): Promise<number> {
   const rows = db.dialect.name === "postgres"
     ? await db.sql<{ id: number }>`select pg_backend_pid() as id`
@@ -64,7 +64,7 @@ async function killSession(killer: Database, id: number): Promise<void> {
   }
 }
 
-/** A statement that runs for seconds unless a timeout stops it. */
+/** Returns a statement that runs for seconds unless a timeout stops it. */
 function slowStatement(name: string) {
   return name === "postgres"
     ? sql`select pg_sleep(3)`

@@ -412,12 +412,13 @@ eachDialect("reliability fuzz", ({ dialect, db }) => {
     const observer = new Database({ dialect: db().dialect, name: "fuzz-observer" });
 
     await fc.assert(
-      fc.asyncProperty(hostileString.filter((item) => item.length < 500 && !item.includes("\u0000") && item.isWellFormed()), async (item) => {
+      fc.asyncProperty(hostileString.filter((item) => item.length < 500 && !item.includes("\u0000") && (item as string & { isWellFormed(): boolean }).isWellFormed()), async (item) => {
         const query = Sample.objects.filter({ label__icontains: item, body__startswith: item }).orderBy("-id").limit(2);
         const expected = query.toSQL();
 
         await db().transaction(async () => {
-          const [{ pid }] = await db().sql<{ pid: number }>`select pg_backend_pid() as pid`;
+          const [session] = await db().sql<{ pid: number }>`select pg_backend_pid() as pid`;
+          const pid = session!.pid;
           const outcome = await captureQueries(db(), () => query.all());
           const error = outcome.error as Error | undefined;
 

@@ -54,7 +54,13 @@ export async function autodetect(
       const waiting = table.foreignKeys.filter(
         (key) => key.references.table !== name && !available.has(key.references.table),
       );
-      created.push(op.createTable({ ...table, foreignKeys: table.foreignKeys.filter((key) => !waiting.includes(key)) }));
+      const { search, ...columnsAndKeys } = table;
+      created.push(op.createTable({ ...columnsAndKeys, foreignKeys: table.foreignKeys.filter((key) => !waiting.includes(key)) }));
+
+      if (search) {
+        created.push(op.addSearch(name, search));
+      }
+
       laterForeignKeys.push(...waiting.map((key) => op.addForeignKey(name, key)));
       available.add(name);
     }
@@ -138,10 +144,46 @@ async function diffTable(
   diffNamed(renamedCurrent.uniques, target.uniques, (item) => op.dropUnique(table, item.name), (item) => op.addUnique(table, item), changes);
   diffNamed(renamedCurrent.checks, target.checks, (item) => op.dropCheck(table, item.name), (item) => op.addCheck(table, item), changes);
 
+  diffSearch(current, target, changes);
+
   const keys = { dropConstraints: changes.dropForeignKeys, addConstraints: changes.addForeignKeys };
   diffNamed(renamedCurrent.foreignKeys, target.foreignKeys, (item) => op.dropForeignKey(table, item.name), (item) => op.addForeignKey(table, item), keys);
 
   return changes;
+}
+
+/**
+ * Removes and adds the search index when its definition changes, and also
+ * around a change to a column it reads: the FTS5 table and the generated
+ * columns name those columns, and PostgreSQL rejects altering the type of
+ * a column that a generated column uses.
+ */
+function diffSearch(current: TableState, target: TableState, changes: TableChanges): void {
+  const touched = new Set<string>();
+
+  for (const operation of [...changes.dropColumns, ...changes.changeColumns]) {
+    if (operation.type === "dropColumn") {
+      touched.add(operation.column);
+    } else if (operation.type === "renameColumn") {
+      touched.add(operation.from);
+    } else if (operation.type === "alterColumn") {
+      touched.add(operation.column.name);
+    }
+  }
+
+  const reads = current.search?.fields.some((item) => touched.has(item.column)) ?? false;
+
+  if (stableJson(current.search) === stableJson(target.search) && !reads) {
+    return;
+  }
+
+  if (current.search) {
+    changes.dropConstraints.push(op.removeSearch(current.name));
+  }
+
+  if (target.search) {
+    changes.addConstraints.push(op.addSearch(target.name, target.search));
+  }
 }
 
 /** Adds drop and add operations for items whose name or definition differ. */

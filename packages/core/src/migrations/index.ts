@@ -12,6 +12,7 @@ export type {
   ForeignKeyState,
   CheckState,
   DefaultValue,
+  SearchState,
 } from "./state.js";
 export { columnField, stableJson } from "./state.js";
 export { stateFromModels, modelsToMigrate } from "./model-state.js";

@@ -39,6 +39,10 @@ export function inverseOperations(operation: Operation, before: SchemaState): Op
       return [op.addForeignKey(operation.table, named(findTable(before, operation.table, where).foreignKeys, operation.name, where))];
     case "dropCheck":
       return [op.addCheck(operation.table, named(findTable(before, operation.table, where).checks, operation.name, where))];
+    case "addSearch":
+      return [op.removeSearch(operation.table)];
+    case "removeSearch":
+      return [op.addSearch(operation.table, recordedSearch(before, operation.table, where))];
     case "runSql":
       if (operation.backward === undefined) {
         throw irreversible(where);
@@ -101,6 +105,19 @@ function zeroFill(column: ColumnState): DefaultValue | undefined {
     default:
       return undefined;
   }
+}
+
+function recordedSearch(before: SchemaState, table: string, where: string) {
+  const search = findTable(before, table, where).search;
+
+  if (!search) {
+    throw new MigrationError(`${where}: the recorded state has no search index on "${table}", so the removal cannot be reversed.`, {
+      code: "state",
+      operation: where,
+    });
+  }
+
+  return search;
 }
 
 function named<T extends { name: string }>(list: readonly T[], name: string, where: string): T {

@@ -3,6 +3,7 @@ import type { Field, ForeignKeyField } from "../fields.js";
 import type { ModelClass } from "../model.js";
 import { registeredModels, type ModelMeta } from "../model-meta.js";
 import { constraintName } from "../schema.js";
+import { searchFields, searchSpec } from "../search.js";
 import type {
   CheckState,
   ColumnState,
@@ -11,6 +12,7 @@ import type {
   IndexState,
   ReferentialAction,
   SchemaState,
+  SearchState,
   TableState,
   UniqueState,
 } from "./state.js";
@@ -154,7 +156,35 @@ export function tableFromModel(meta: ModelMeta): TableState {
     sql: typeof check.sql === "function" ? check.sql((name) => `{{${name}}}`) : check.sql,
   }));
 
-  return { name: table, columns, indexes, uniques, foreignKeys, checks };
+  const search = searchFromModel(meta);
+
+  return { name: table, columns, indexes, uniques, foreignKeys, checks, ...(search ? { search } : {}) };
+}
+
+/** Describes the model's `field.search()` index, which queries allow once per model. */
+function searchFromModel(meta: ModelMeta): SearchState | undefined {
+  const fields = searchFields(meta);
+
+  if (fields.length > 1) {
+    throw new MigrationError(
+      `${meta.name} declares ${fields.length} search fields (${fields.map((item) => item.name).join(", ")}). Declare one field.search() that lists every indexed field.`,
+      { code: "state", model: meta.name },
+    );
+  }
+
+  const [item] = fields;
+
+  if (!item) {
+    return undefined;
+  }
+
+  const spec = searchSpec(meta, item, meta.table);
+
+  return {
+    column: spec.vectorColumn,
+    fields: spec.columns.map((source) => (source.weight === undefined ? { column: source.column } : { column: source.column, weight: source.weight })),
+    language: spec.language,
+  };
 }
 
 function columnNames(meta: ModelMeta, names: readonly string[], where: string): string[] {

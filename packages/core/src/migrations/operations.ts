@@ -14,6 +14,7 @@ import {
   type ForeignKeyState,
   type IndexState,
   type SchemaState,
+  type SearchState,
   type TableState,
   type UniqueState,
 } from "./state.js";
@@ -37,6 +38,8 @@ export type Operation =
   | { type: "dropForeignKey"; table: string; name: string }
   | { type: "addCheck"; table: string; check: CheckState }
   | { type: "dropCheck"; table: string; name: string }
+  | { type: "addSearch"; table: string; search: SearchState }
+  | { type: "removeSearch"; table: string }
   | { type: "runSql"; forward: SqlText; backward?: SqlText }
   | {
       type: "runCode";
@@ -96,6 +99,10 @@ export const op = {
   dropForeignKey: (table: string, name: string): Operation => ({ type: "dropForeignKey", table, name }),
   addCheck: (table: string, check: CheckState): Operation => ({ type: "addCheck", table, check }),
   dropCheck: (table: string, name: string): Operation => ({ type: "dropCheck", table, name }),
+  /** Builds the table's full-text search index with the dialect's own DDL (see `SearchState`). */
+  addSearch: (table: string, search: SearchState): Operation => ({ type: "addSearch", table, search }),
+  /** Its reverse rebuilds the index from the state before the removal. */
+  removeSearch: (table: string): Operation => ({ type: "removeSearch", table }),
   /**
    * Runs hand-written SQL. Without `backward` the migration cannot be
    * rolled back past this step.
@@ -149,6 +156,9 @@ export function describeOperation(operation: Operation): string {
     case "dropForeignKey":
     case "dropCheck":
       return `${operation.type} ${operation.name} on ${operation.table}`;
+    case "addSearch":
+    case "removeSearch":
+      return `${operation.type} ${operation.table}`;
     case "runSql":
     case "runCode":
       return operation.type;
@@ -199,9 +209,11 @@ function applyTableOperation(table: TableState, operation: TableOperation, where
       return;
     case "dropColumn":
       findColumn(table, operation.column, where);
+      rejectSearchColumn(table, operation.column, where);
       dropColumnFromTable(table, operation.column);
       return;
     case "renameColumn":
+      rejectSearchColumn(table, operation.from, where);
       renameColumnInTable(table, operation.from, operation.to, where);
       return;
     case "alterColumn": {
@@ -233,6 +245,43 @@ function applyTableOperation(table: TableState, operation: TableOperation, where
     case "dropCheck":
       table.checks = removeNamed(table.checks, operation.name, where);
       return;
+    case "addSearch":
+      addSearch(table, operation.search, where);
+      return;
+    case "removeSearch":
+      if (!table.search) {
+        throw new MigrationStateError(`${where}: table "${table.name}" has no search index in the migration state.`);
+      }
+
+      delete table.search;
+      return;
+  }
+}
+
+function addSearch(table: TableState, search: SearchState, where: string): void {
+  if (table.search) {
+    throw new MigrationStateError(
+      `${where}: table "${table.name}" already has a search index. Remove it with op.removeSearch first; SQLite and MySQL keep one per table.`,
+    );
+  }
+
+  for (const item of search.fields) {
+    findColumn(table, item.column, where);
+  }
+
+  table.search = structuredClone(search);
+}
+
+/**
+ * Rejects dropping or renaming a column that the search index reads: the
+ * FTS5 table and the generated columns name it, so the index must be
+ * removed first and added back afterwards (makemigrations writes that).
+ */
+function rejectSearchColumn(table: TableState, column: string, where: string): void {
+  if (table.search?.fields.some((item) => item.column === column)) {
+    throw new MigrationStateError(
+      `${where}: the search index of "${table.name}" uses column "${column}". Put op.removeSearch("${table.name}") before this operation and op.addSearch after it.`,
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import {
   columnField,
   findColumn,
   findTable,
+  searchSpecOf,
   type CheckState,
   type ColumnState,
   type DefaultValue,
@@ -46,9 +47,12 @@ export class SchemaEditor {
 
     switch (operation.type) {
       case "createTable":
-        return this.createTable(operation.table);
+        return [...this.createTable(operation.table), ...this.searchIndexSql(operation.table, "create")];
       case "dropTable":
-        return [`drop table ${this.q(operation.table)}`];
+        return [
+          ...this.searchIndexSql(findTable(before, operation.table, where), "drop"),
+          `drop table ${this.q(operation.table)}`,
+        ];
       case "runSql":
         return this.pickSql(operation.forward);
       case "runCode":
@@ -93,7 +97,43 @@ export class SchemaEditor {
       case "dropForeignKey":
       case "dropCheck":
         return [this.dropConstraint(after.name, operation.type, operation.name)];
+      case "addSearch":
+        return this.searchIndexSql(after, "create");
+      case "removeSearch":
+        return this.searchIndexSql(before, "drop");
     }
+  }
+
+  /**
+   * The statements that build or remove a table's search index. They come
+   * from the dialect's `createSearchIndex` and `dropSearchIndex`, the code
+   * that `createTables` runs too, so both paths build the same index.
+   */
+  searchIndexSql(table: TableState, action: "create" | "drop"): string[] {
+    if (!table.search) {
+      return [];
+    }
+
+    const hook = action === "create" ? this.dialect.createSearchIndex : this.dialect.dropSearchIndex;
+
+    if (!hook) {
+      throw new MigrationError(
+        `The ${this.dialect.name} dialect does not implement ${action === "create" ? "createSearchIndex" : "dropSearchIndex"}, so migrations cannot ${action} the search index of "${table.name}".`,
+        { code: "operation", dialect: this.dialect.name },
+      );
+    }
+
+    return hook.call(this.dialect, searchSpecOf(table, table.search)).map((query) => {
+      // DDL takes no bound parameters, so every dialect writes these statements in full.
+      if (query.params.length > 0) {
+        throw new MigrationError(`${this.dialect.name} returned search index DDL with bound parameters: ${query.sql}`, {
+          code: "operation",
+          dialect: this.dialect.name,
+        });
+      }
+
+      return query.sql;
+    });
   }
 
   createTable(table: TableState, name = table.name): string[] {

@@ -37,6 +37,8 @@ export class SqliteSchemaEditor extends SchemaEditor {
       case "renameColumn":
       case "addIndex":
       case "dropIndex":
+      case "addSearch":
+      case "removeSearch":
         return super.alterTable(...args);
       default:
         return this.rebuild(before, after);
@@ -66,12 +68,16 @@ export class SqliteSchemaEditor extends SchemaEditor {
       }
     }
 
+    // The search triggers belong to the old table and go with it, so the
+    // FTS5 index is dropped first and rebuilt from the copied rows.
     return [
+      ...this.searchIndexSql(before, "drop"),
       create as string,
       `insert into ${this.q(temporary)} (${targets.join(", ")}) select ${sources.join(", ")} from ${this.q(before.name)}`,
       `drop table ${this.q(before.name)}`,
       `alter table ${this.q(temporary)} rename to ${this.q(after.name)}`,
       ...indexes,
+      ...this.searchIndexSql(after, "create"),
     ];
   }
 }

@@ -95,6 +95,10 @@ function renderOperation(operation: Operation): string {
     case "dropForeignKey":
     case "dropCheck":
       return `op.${operation.type}(${json(operation.table)}, ${json(operation.name)})`;
+    case "addSearch":
+      return `op.addSearch(${json(operation.table)}, ${json(operation.search)})`;
+    case "removeSearch":
+      return `op.removeSearch(${json(operation.table)})`;
     case "runSql":
       return `op.runSql(${json({ forward: operation.forward, backward: operation.backward })})`;
     case "runCode":

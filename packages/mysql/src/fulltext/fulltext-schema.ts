@@ -4,7 +4,7 @@
  * case-sensitive, so the index covers a generated column that joins the
  * indexed fields under utf8mb4_unicode_ci, which folds case and accents.
  */
-import { searchFields, searchSpec, type CompiledQuery, type ModelMeta } from "@chakra-orm/core";
+import { searchFields, searchSpec, type CompiledQuery, type ModelMeta, type SearchSpec } from "@chakra-orm/core";
 
 /** The collation of the generated search column; it exists on MySQL 8 and MariaDB. */
 export const SEARCH_COLLATION = "utf8mb4_unicode_ci";
@@ -29,8 +29,12 @@ export function fulltextCreateStatements(meta: ModelMeta, quote: (name: string) 
     return [];
   }
 
-  const search = searchSpec(meta, field, meta.table);
-  const table = quote(meta.table);
+  return fulltextIndexStatements(searchSpec(meta, field, meta.table), quote);
+}
+
+/** Adds one search index's generated column and FULLTEXT index; see `fulltextCreateStatements`. */
+export function fulltextIndexStatements(search: SearchSpec, quote: (name: string) => string): CompiledQuery[] {
+  const table = quote(search.table);
   const column = quote(search.vectorColumn);
   const joined = `concat_ws(' ', ${search.columns.map((item) => quote(item.column)).join(", ")})`;
 
@@ -38,6 +42,16 @@ export function fulltextCreateStatements(meta: ModelMeta, quote: (name: string) 
   // on stored generated columns, but this path has not run there.
   return [
     `alter table ${table} add column if not exists ${column} longtext collate ${SEARCH_COLLATION} generated always as (${joined}) stored`,
-    `create fulltext index ${quote(fulltextIndexName(meta.table))} on ${table} (${column})`,
+    `create fulltext index ${quote(fulltextIndexName(search.table))} on ${table} (${column})`,
+  ].map((sql) => ({ sql, params: [] }));
+}
+
+/** Drops the FULLTEXT index and the generated column it covers. */
+export function fulltextDropStatements(search: SearchSpec, quote: (name: string) => string): CompiledQuery[] {
+  const table = quote(search.table);
+
+  return [
+    `alter table ${table} drop index ${quote(fulltextIndexName(search.table))}`,
+    `alter table ${table} drop column ${quote(search.vectorColumn)}`,
   ].map((sql) => ({ sql, params: [] }));
 }

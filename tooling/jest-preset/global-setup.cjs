@@ -1,6 +1,8 @@
 // Probes PostgreSQL and MySQL on 127.0.0.1 once per jest run, and passes
 // the result to the workers through CHAKRA_AVAILABLE_DIALECTS, because
-// describe.each needs the dialect list synchronously.
+// describe.each needs the dialect list synchronously. CHAKRA_RUN_ID tells
+// test files apart from those of another jest run on the same servers, so
+// scratch database names never collide.
 const net = require("node:net");
 
 const SERVERS = {
@@ -40,4 +42,5 @@ module.exports = async function globalSetup() {
   }
 
   process.env.CHAKRA_AVAILABLE_DIALECTS = available.join(",");
+  process.env.CHAKRA_RUN_ID ??= String(process.pid);
 };

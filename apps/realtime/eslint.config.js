@@ -1,0 +1,3 @@
+import { app } from "@chakra-orm/eslint-config";
+
+export default app;
