@@ -97,7 +97,13 @@ function serverDialect(
       const admin = new Database({ dialect: await created.load(created.adminUrl), name: `${name}-admin-drop` });
 
       try {
-        await admin.raw(sql`drop database if exists ${sql.identifier(created.database)}`);
+        // PostgreSQL refuses to drop a database that a closing pool still
+        // touches; FORCE ends those sessions first.
+        await admin.raw(
+          name === "postgres"
+            ? sql`drop database if exists ${sql.identifier(created.database)} with (force)`
+            : sql`drop database if exists ${sql.identifier(created.database)}`,
+        );
       } finally {
         await admin.close();
       }
