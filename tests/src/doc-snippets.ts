@@ -1,7 +1,9 @@
 /**
  * Extracts the ```ts blocks of the docs and runs or type-checks them. The
  * blocks of docs/example-schema.md are the preamble of every other block:
- * the first defines the models, the second opens the database.
+ * the first defines the models, the second opens the database. A page may
+ * also open with a block fenced as ```ts models, which declares models of
+ * its own: its exports are in scope in the page's other blocks.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,6 +21,8 @@ export interface Snippet {
   code: string;
   /** True for a block fenced as ```ts no-run. */
   noRun: boolean;
+  /** True for a block fenced as ```ts models: the page's own models. */
+  models: boolean;
 }
 
 const FENCE = /^```(\S*)(.*)$/;
@@ -45,7 +49,8 @@ export function extractSnippets(page: string): Snippet[] {
     }
 
     if (open.language === "ts" || open.language === "typescript") {
-      snippets.push({ page, line: open.line, code: open.body.join("\n"), noRun: open.flags.split(/\s+/).includes("no-run") });
+      const flags = open.flags.split(/\s+/);
+      snippets.push({ page, line: open.line, code: open.body.join("\n"), noRun: flags.includes("no-run"), models: flags.includes("models") });
     }
 
     open = undefined;
@@ -53,6 +58,12 @@ export function extractSnippets(page: string): Snippet[] {
 
   if (open) {
     throw new Error(`${page}:${open.line}: the code block opened here is never closed.`);
+  }
+
+  const misplaced = snippets.find((snippet, index) => snippet.models && index > 0);
+
+  if (misplaced) {
+    throw new Error(`${page}:${misplaced.line}: a \`ts models\` block is allowed only as the first ts block of a page. Move it to the top of the page, or fence it as \`ts\`.`);
   }
 
   return snippets;
@@ -144,6 +155,30 @@ function declaredNames(code: string): Set<string> {
   return names;
 }
 
+/** Names that a block exports at its top level. */
+export function exportedNames(code: string): string[] {
+  const names = new Set<string>();
+  const source = ts.createSourceFile("block.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+
+  for (const statement of source.statements) {
+    const exported = ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((item) => item.kind === ts.SyntaxKind.ExportKeyword);
+
+    if (!exported) {
+      continue;
+    }
+
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        collectBindingNames(declaration.name, names);
+      }
+    } else if ((ts.isClassDeclaration(statement) || ts.isFunctionDeclaration(statement)) && statement.name) {
+      names.add(statement.name.text);
+    }
+  }
+
+  return [...names];
+}
+
 function collectBindingNames(name: ts.BindingName, into: Set<string>): void {
   if (ts.isIdentifier(name)) {
     into.add(name.text);
@@ -161,7 +196,8 @@ function collectBindingNames(name: ts.BindingName, into: Set<string>): void {
 /**
  * Type-checks blocks as modules of one program under the repository's
  * strict settings, each importing the preamble's exports it does not
- * declare itself. Returns one message per error, with page and line.
+ * declare itself, and the exports of its page's `ts models` block. Returns
+ * one message per error, with page and line.
  */
 export function typeCheck(preamble: readonly Snippet[], snippets: readonly Snippet[], preambleNames: readonly string[]): string[] {
   const folder = join(REPO_ROOT, "tests", ".docs-snippets");
@@ -169,11 +205,26 @@ export function typeCheck(preamble: readonly Snippet[], snippets: readonly Snipp
   const preambleFile = join(folder, "example-schema.ts");
   files.set(preambleFile, { text: preamble.map((item) => item.code).join("\n"), snippet: undefined, offset: 0 });
 
+  // The page's models module and the names it exports, per page.
+  const pageModels = new Map<string, { module: string; names: string[] }>();
+
   snippets.forEach((snippet, index) => {
     const declared = declaredNames(snippet.code);
-    const imported = preambleNames.filter((name) => !declared.has(name));
-    const header = imported.length > 0 ? `import { ${imported.join(", ")} } from "./example-schema";\n` : "";
-    files.set(join(folder, `snippet-${index}.ts`), { text: `${header}${snippet.code}\nexport {};\n`, snippet, offset: header === "" ? 0 : 1 });
+    const own = snippet.models ? undefined : pageModels.get(snippet.page);
+    const fromPage = (own?.names ?? []).filter((name) => !declared.has(name));
+    const fromPreamble = preambleNames.filter((name) => !declared.has(name) && !fromPage.includes(name));
+    const imports = [
+      fromPreamble.length > 0 ? `import { ${fromPreamble.join(", ")} } from "./example-schema";` : "",
+      own && fromPage.length > 0 ? `import { ${fromPage.join(", ")} } from "./${own.module}";` : "",
+    ].filter((line) => line !== "");
+    const header = imports.map((line) => `${line}\n`).join("");
+    const module = `snippet-${index}`;
+
+    if (snippet.models) {
+      pageModels.set(snippet.page, { module, names: exportedNames(snippet.code) });
+    }
+
+    files.set(join(folder, `${module}.ts`), { text: `${header}${snippet.code}\nexport {};\n`, snippet, offset: imports.length });
   });
 
   const options: ts.CompilerOptions = {

@@ -5,7 +5,10 @@
  * results, and a `console` whose output is shown only when the block fails.
  * A block fenced as ```ts no-run is type-checked but not run, and so is
  * every block of the pages in TYPE_CHECKED_ONLY, which define tables of
- * their own or connect to servers.
+ * their own or connect to servers. A page's first block, when fenced as
+ * ```ts models, runs once before the page's other blocks: it defines
+ * models (so their tables exist in every later database) and its exports
+ * are in scope in the page's other blocks.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +23,10 @@ const PAGES = [
     .filter((name) => name.endsWith(".md"))
     .sort()
     .map((name) => `cookbook/${name}`),
+  ...readdirSync(join(DOCS_DIR, "patterns"))
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .map((name) => `patterns/${name}`),
 ].filter((page) => existsSync(join(DOCS_DIR, page)));
 
 const TYPE_CHECKED_ONLY = ["models.md", "dialects.md"];
@@ -49,8 +56,28 @@ function capturingConsole(lines: string[]): Pick<Console, "log" | "info" | "warn
   return { log: write, info: write, warn: write, error: write, table: write };
 }
 
-async function runWithPreamble(snippet: Snippet): Promise<void> {
-  const models = await loadSchema();
+/** Exports of each page's `ts models` block, run once per page. */
+const pageModels = new Map<string, Promise<Record<string, unknown>>>();
+
+async function loadPageModels(snippets: readonly Snippet[]): Promise<Record<string, unknown>> {
+  const block = snippets[0];
+
+  if (!block?.models) {
+    return {};
+  }
+
+  let loaded = pageModels.get(block.page);
+
+  if (!loaded) {
+    loaded = loadSchema().then((models) => runSnippet(block, { ...models, expect }, MODULES));
+    pageModels.set(block.page, loaded);
+  }
+
+  return loaded;
+}
+
+async function runWithPreamble(snippet: Snippet, pageSnippets: readonly Snippet[]): Promise<void> {
+  const models = { ...(await loadSchema()), ...(await loadPageModels(pageSnippets)) };
   const setup = await runSnippet(databaseBlock!, models, MODULES);
   const db = setup.db as core.Database;
   const output: string[] = [];
@@ -80,8 +107,14 @@ for (const page of PAGES) {
       expect(snippets.length).toBeGreaterThan(0);
     });
 
-    for (const snippet of snippets.filter((item) => !item.noRun)) {
-      test(`line ${snippet.line} runs`, () => runWithPreamble(snippet));
+    if (snippets[0]?.models) {
+      test(`line ${snippets[0].line} defines models`, async () => {
+        await loadPageModels(snippets);
+      });
+    }
+
+    for (const snippet of snippets.filter((item) => !item.noRun && !item.models)) {
+      test(`line ${snippet.line} runs`, () => runWithPreamble(snippet, snippets));
     }
   });
 }

@@ -84,6 +84,16 @@ eachDialect("expressions", ({ db }) => {
     expect(rows).toEqual([{ length: 12 }]);
   });
 
+  test("orderBy takes expressions", async () => {
+    const byViews = await Post.objects.orderBy(F("views").mul(-1).asc()).flatValues("views");
+    const byLength = await Post.objects.orderBy(Length("title").desc(), "id").flatValues("title");
+
+    expect(byViews).toEqual([100, 50, 30, 7, 0]);
+    expect(byLength[0]).toBe("Why joins duplicate rows");
+    expect((await Post.objects.orderBy(F("views").desc()).last())!.views).toBe(0);
+    expect((await Post.objects.orderBy(F("views")).first())!.views).toBe(0);
+  });
+
   test("Case and When", async () => {
     const rows = await Post.objects
       .annotate({

@@ -108,6 +108,29 @@ export abstract class Expression<T = unknown> {
   div(other: unknown): Expression<number> {
     return new Arithmetic("/", this, other);
   }
+
+  /** An ascending ordering by this expression, for `orderBy()`. */
+  asc(): OrderTerm {
+    return new OrderTerm(this, false);
+  }
+
+  /** A descending ordering by this expression, for `orderBy()`. */
+  desc(): OrderTerm {
+    return new OrderTerm(this, true);
+  }
+}
+
+/** An ordering by an expression, such as `F("views").mul(2).desc()`. */
+export class OrderTerm {
+  constructor(
+    readonly expression: Expression,
+    readonly descending: boolean,
+  ) {}
+
+  /** The same ordering in the opposite direction. */
+  reversed(): OrderTerm {
+    return new OrderTerm(this.expression, !this.descending);
+  }
 }
 
 /** Wraps a plain value as a bound parameter; expressions pass through. */

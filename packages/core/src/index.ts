@@ -26,6 +26,8 @@ export { CursorPaginator } from "./keyset.js";
 export type { CursorPage } from "./keyset.js";
 export { Repository } from "./repository.js";
 export type { DatabaseRouter, RoutingHints } from "./router.js";
+export { connect } from "./connect.js";
+export type { Connection, ConnectionMap, ConnectOptions } from "./connect.js";
 export { sql, SqlFragment } from "./sql.js";
 export { SqlCompiler, SqlBuilder, escapeLike } from "./compiler.js";
 export type * from "./ast.js";
@@ -35,6 +37,7 @@ export { validateValue } from "./validate.js";
 export { createTableStatements, dropTableStatements } from "./schema.js";
 export {
   Expression,
+  OrderTerm,
   Value,
   ValueExpression,
   FieldRef,

@@ -21,7 +21,7 @@ import type { ModelMeta, ReverseRelation } from "./model-meta.js";
 import { Model } from "./model.js";
 import { type QNode } from "./q.js";
 import type { LookupName } from "./types.js";
-import { isExpression, isQuerySource, subqueryFor, type Expression } from "./expressions.js";
+import { OrderTerm, isExpression, isQuerySource, subqueryFor, type Expression } from "./expressions.js";
 import { declaredLookup, searchLookup } from "./field-lookups.js";
 
 const LOOKUPS: ReadonlySet<string> = new Set<LookupName>([
@@ -802,10 +802,18 @@ function relationValue(item: unknown): unknown {
 /** Parses ordering keys (`-publishedAt`, `author__username`) into AST nodes. */
 export function buildOrdering(
   scope: Scope,
-  keys: readonly string[],
+  keys: readonly (string | OrderTerm | Expression)[],
   annotations?: ReadonlyMap<string, ExpressionNode>,
 ): OrderNode[] {
   return keys.map((key) => {
+    if (key instanceof OrderTerm) {
+      return { expression: key.expression.toNode(scope), descending: key.descending };
+    }
+
+    if (isExpression(key)) {
+      return { expression: key.toNode(scope), descending: false };
+    }
+
     if (typeof key !== "string" || key.length === 0) {
       throw new ValidationError(
         `${scope.caller}: invalid ordering ${describeValue(key)}. Pass field names, with a leading "-" for descending order.`,

@@ -51,6 +51,7 @@ import { validateValue } from "./validate.js";
 import { emptySelect, value, type ExpressionNode } from "./ast.js";
 import {
   Aggregate,
+  OrderTerm,
   isExpression,
   setExpressionContext,
   type Expression,
@@ -65,6 +66,9 @@ import { Scope, correlatedSelect, splitAtManyRelation } from "./query-builder.js
 import { attributeName } from "./model.js";
 import { ForeignKeyField } from "./fields.js";
 
+/** One ordering key: a field path or annotation name, or an expression. */
+type OrderItem = string | OrderTerm | Expression;
+
 interface QueryState {
   filters: QNode[];
   /** Annotations in the order they were added. */
@@ -75,7 +79,7 @@ interface QueryState {
   fromCte: Cte<any> | undefined;
   /** Extra conditions built directly as AST, for relation sets. */
   nodes: ((scope: Scope) => WhereNode)[];
-  ordering: readonly string[] | undefined;
+  ordering: readonly OrderItem[] | undefined;
   limit: number | undefined;
   offset: number | undefined;
   distinct: boolean;
@@ -269,9 +273,12 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     return this.#clone({ nodes: [...this.#state.nodes, build] });
   }
 
-  /** Orders by fields; `-field` sorts descending. Replaces earlier orderings. */
-  orderBy(...keys: (OrderKey<Fields<M>> | AnnotationOrderKey<A>)[]): QuerySet<M, A> {
-    return this.#clone({ ordering: keys as string[] });
+  /**
+   * Orders by fields (`-field` sorts descending), annotation names, or
+   * expressions (`F("views").desc()`). Replaces earlier orderings.
+   */
+  orderBy(...keys: (OrderKey<Fields<M>> | AnnotationOrderKey<A> | OrderTerm | Expression)[]): QuerySet<M, A> {
+    return this.#clone({ ordering: keys as OrderItem[] });
   }
 
   limit(count: number): QuerySet<M, A> {
@@ -456,11 +463,11 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     });
   }
 
-  #ordering(): readonly string[] {
+  #ordering(): readonly OrderItem[] {
     return this.#state.ordering ?? this.#meta.options.ordering ?? [];
   }
 
-  #buildSelect(method: string, ordering: readonly string[] = this.#ordering()): {
+  #buildSelect(method: string, ordering: readonly OrderItem[] = this.#ordering()): {
     select: SelectNode;
     plan: HydrationPlan;
   } {
@@ -533,9 +540,17 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
   /** Returns the last row in the query's order (by primary key if unordered). */
   async last(): Promise<M | null> {
     const ordering = this.#ordering();
-    const reversed = (ordering.length > 0 ? ordering : [this.#meta.pk.name]).map((key) =>
-      key.startsWith("-") ? key.slice(1) : `-${key}`,
-    );
+    const reversed = (ordering.length > 0 ? ordering : [this.#meta.pk.name]).map((key) => {
+      if (key instanceof OrderTerm) {
+        return key.reversed();
+      }
+
+      if (isExpression(key)) {
+        return key.desc();
+      }
+
+      return key.startsWith("-") ? key.slice(1) : `-${key}`;
+    });
     const { select, plan } = this.#buildSelect("last", reversed);
     select.limit = 1;
     const [row] = await this.#run(select, plan);

@@ -1,8 +1,8 @@
 /** Reads a MySQL or MariaDB schema (the current database) through information_schema. */
 import type { Database } from "../database.js";
 import type { ScalarKind } from "../fields.js";
-import { choicesFromCheck, referentialAction, rows } from "./introspect.js";
-import type { ColumnState, SchemaState } from "./state.js";
+import { choicesFromCheck, defaultFromSql, referentialAction, rows } from "./introspect.js";
+import type { ColumnState, SchemaState, SearchState } from "./state.js";
 
 interface ColumnRow {
   table_name: string;
@@ -11,6 +11,8 @@ interface ColumnRow {
   is_nullable: string;
   column_key: string;
   extra: string;
+  column_default: string | null;
+  generation_expression: string | null;
 }
 
 export async function introspectMysql(db: Database): Promise<SchemaState> {
@@ -26,11 +28,11 @@ export async function introspectMysql(db: Database): Promise<SchemaState> {
 
   const columns = await rows<ColumnRow>(
     db,
-    "select table_name as table_name, column_name as column_name, column_type as column_type, is_nullable as is_nullable, column_key as column_key, extra as extra from information_schema.columns where table_schema = database() order by table_name, ordinal_position",
+    "select table_name as table_name, column_name as column_name, column_type as column_type, is_nullable as is_nullable, column_key as column_key, extra as extra, column_default as column_default, generation_expression as generation_expression from information_schema.columns where table_schema = database() order by table_name, ordinal_position",
   );
-  const statistics = await rows<{ table_name: string; index_name: string; non_unique: number; column_name: string }>(
+  const statistics = await rows<StatisticsRow>(
     db,
-    "select table_name as table_name, index_name as index_name, non_unique as non_unique, column_name as column_name from information_schema.statistics where table_schema = database() order by table_name, index_name, seq_in_index",
+    "select table_name as table_name, index_name as index_name, non_unique as non_unique, column_name as column_name, index_type as index_type from information_schema.statistics where table_schema = database() order by table_name, index_name, seq_in_index",
   );
   const keys = await rows<{ table_name: string; constraint_name: string; column_name: string; referenced_table_name: string; referenced_column_name: string; delete_rule: string }>(
     db,
@@ -42,7 +44,14 @@ export async function introspectMysql(db: Database): Promise<SchemaState> {
   );
 
   for (const row of columns) {
-    state.get(row.table_name)?.columns.push(readColumn(row));
+    const table = state.get(row.table_name);
+    const search = /generated/i.test(row.extra) ? searchFromExpression(row.column_name, row.generation_expression ?? "") : undefined;
+
+    if (table && search && !table.search) {
+      table.search = search;
+    } else {
+      table?.columns.push(readColumn(row));
+    }
   }
 
   readIndexes(state, statistics, new Set(keys.map((key) => `${key.table_name}.${key.constraint_name}`)));
@@ -63,14 +72,25 @@ export async function introspectMysql(db: Database): Promise<SchemaState> {
   return state;
 }
 
-function readIndexes(
-  state: SchemaState,
-  statistics: { table_name: string; index_name: string; non_unique: number; column_name: string }[],
-  foreignKeyIndexes: Set<string>,
-): void {
+interface StatisticsRow {
+  table_name: string;
+  index_name: string;
+  non_unique: number;
+  column_name: string;
+  index_type: string;
+}
+
+function readIndexes(state: SchemaState, statistics: StatisticsRow[], foreignKeyIndexes: Set<string>): void {
   const grouped = new Map<string, { table: string; name: string; unique: boolean; columns: string[] }>();
 
   for (const row of statistics) {
+    const search = state.get(row.table_name)?.search;
+
+    // The FULLTEXT index on the search column belongs to table.search.
+    if (row.index_type === "FULLTEXT" && search?.column === row.column_name) {
+      continue;
+    }
+
     const key = `${row.table_name}.${row.index_name}`;
     const entry = grouped.get(key) ?? { table: row.table_name, name: row.index_name, unique: Number(row.non_unique) === 0, columns: [] };
     entry.columns.push(row.column_name);
@@ -123,7 +143,33 @@ function readColumn(row: ColumnRow): ColumnState {
     column.scale = Number(size?.[2] ?? 0);
   }
 
+  const fallback = column.kind === "id" ? undefined : defaultFromSql(row.column_default, column.kind);
+
+  if (fallback !== undefined) {
+    column.default = fallback;
+  }
+
   return column;
+}
+
+/**
+ * Reads the search index of a `field.search()` back from its generated
+ * column, which MariaDB 10.11 prints as concat_ws(' ',`title`,`body`).
+ * Returns undefined for any other generated column, which stays a column.
+ *
+ * NOTE: MySQL stores neither the weights nor the language of a search
+ * field, so the fields come back unweighted with the default language
+ * ("english").
+ */
+function searchFromExpression(column: string, expression: string): SearchState | undefined {
+  const list = /^concat_ws\(' ',\s*(.*)\)$/is.exec(expression.trim())?.[1];
+  const sources = [...(list ?? "").matchAll(/`((?:[^`]|``)+)`/g)].map((match) => (match[1] ?? "").replace(/``/g, "`"));
+
+  if (sources.length === 0) {
+    return undefined;
+  }
+
+  return { column, fields: sources.map((source) => ({ column: source })), language: "english" };
 }
 
 function kindOf(type: string): ScalarKind {

@@ -1,8 +1,8 @@
 /** Reads a PostgreSQL schema (the current schema) through information_schema and pg_index. */
 import type { Database } from "../database.js";
 import type { ScalarKind } from "../fields.js";
-import { choicesFromCheck, referentialAction, rows } from "./introspect.js";
-import type { ColumnState, SchemaState } from "./state.js";
+import { choicesFromCheck, defaultFromSql, referentialAction, rows } from "./introspect.js";
+import type { ColumnState, SchemaState, SearchState, TableState } from "./state.js";
 
 interface ColumnRow {
   table_name: string;
@@ -13,6 +13,9 @@ interface ColumnRow {
   numeric_precision: number | null;
   numeric_scale: number | null;
   is_identity: string;
+  column_default: string | null;
+  is_generated: string;
+  generation_expression: string | null;
 }
 
 const TYPES: Record<string, ScalarKind> = {
@@ -49,7 +52,7 @@ export async function introspectPostgres(db: Database): Promise<SchemaState> {
 
   const columns = await rows<ColumnRow>(
     db,
-    "select table_name, column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale, is_identity from information_schema.columns where table_schema = current_schema() order by table_name, ordinal_position",
+    "select table_name, column_name, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale, is_identity, column_default, is_generated, generation_expression from information_schema.columns where table_schema = current_schema() order by table_name, ordinal_position",
   );
   const constraints = await rows<{ table_name: string; name: string; type: string; columns: string[]; definition: string; ref_table: string | null; ref_columns: string[] | null; on_delete: string }>(
     db,
@@ -74,7 +77,14 @@ export async function introspectPostgres(db: Database): Promise<SchemaState> {
   );
 
   for (const row of columns) {
-    state.get(row.table_name)?.columns.push(readColumn(row));
+    const table = state.get(row.table_name);
+    const search = row.is_generated === "ALWAYS" ? searchFromExpression(row.column_name, row.generation_expression ?? "") : undefined;
+
+    if (table && search && !table.search) {
+      table.search = search;
+    } else {
+      table?.columns.push(readColumn(row));
+    }
   }
 
   for (const row of constraints) {
@@ -109,7 +119,13 @@ export async function introspectPostgres(db: Database): Promise<SchemaState> {
   }
 
   for (const row of indexes) {
-    state.get(row.table_name)?.indexes.push({ name: row.name, columns: row.columns, ...(row.unique ? { unique: true } : {}) });
+    const table = state.get(row.table_name);
+
+    if (table && isSearchIndex(table, row.columns)) {
+      continue;
+    }
+
+    table?.indexes.push({ name: row.name, columns: row.columns, ...(row.unique ? { unique: true } : {}) });
   }
 
   return state;
@@ -132,7 +148,42 @@ function readColumn(row: ColumnRow): ColumnState {
     column.scale = row.numeric_scale ?? 0;
   }
 
+  const fallback = column.kind === "id" ? undefined : defaultFromSql(row.column_default, kind);
+
+  if (fallback !== undefined) {
+    column.default = fallback;
+  }
+
   return column;
+}
+
+/**
+ * Reads the search index of a `field.search()` back from its generated
+ * tsvector column, whose expression PostgreSQL 15 prints as
+ * `(setweight(to_tsvector('english'::regconfig, COALESCE(body, ''::text)), 'B'::"char") || ...)`.
+ * Returns undefined for any other generated column, which stays a column.
+ */
+function searchFromExpression(column: string, expression: string): SearchState | undefined {
+  const language = /to_tsvector\('([A-Za-z_][A-Za-z0-9_]*)'::regconfig/.exec(expression)?.[1];
+  const sources = [...expression.matchAll(/COALESCE\((?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)), ''/g)].map(
+    (match) => match[2] ?? (match[1] ?? "").replace(/""/g, '"'),
+  );
+  const weights = [...expression.matchAll(/'([ABCD])'::"char"/g)].map((match) => match[1] as "A" | "B" | "C" | "D");
+
+  if (!language || sources.length === 0 || (weights.length > 0 && weights.length !== sources.length)) {
+    return undefined;
+  }
+
+  return {
+    column,
+    fields: sources.map((source, index) => (weights.length > 0 ? { column: source, weight: weights[index] } : { column: source })),
+    language,
+  };
+}
+
+/** True for the GIN index that `addSearch` puts on the search column. */
+function isSearchIndex(table: TableState, columns: string[]): boolean {
+  return table.search !== undefined && columns.length === 1 && columns[0] === table.search.column;
 }
 
 function markPrimaryKey(column: ColumnState | undefined): void {

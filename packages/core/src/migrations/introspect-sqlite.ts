@@ -2,8 +2,8 @@
 import type { Database } from "../database.js";
 import type { ScalarKind } from "../fields.js";
 import { sql } from "../sql.js";
-import { choicesFromCheck, referentialAction, rows } from "./introspect.js";
-import type { ColumnState, SchemaState, TableState } from "./state.js";
+import { choicesFromCheck, defaultFromSql, referentialAction, rows } from "./introspect.js";
+import type { ColumnState, SchemaState, SearchState, TableState } from "./state.js";
 
 interface ColumnRow {
   name: string;
@@ -20,11 +20,66 @@ export async function introspectSqlite(db: Database): Promise<SchemaState> {
     "select name, sql from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name",
   );
 
+  const searches = new Map<string, { table: string; search: SearchState }>();
+
   for (const { name, sql: createSql } of tables) {
-    state.set(name, await readTable(db, name, createSql));
+    const search = searchFromFts5(createSql);
+
+    if (search) {
+      searches.set(name, search);
+    }
+  }
+
+  for (const { name, sql: createSql } of tables) {
+    if (!isSearchTable(name, searches)) {
+      state.set(name, await readTable(db, name, createSql));
+    }
+  }
+
+  for (const { table, search } of searches.values()) {
+    const target = state.get(table);
+
+    if (target && !target.search) {
+      target.search = search;
+    }
   }
 
   return state;
+}
+
+/**
+ * Reads the search index of a `field.search()` back from its FTS5 table,
+ * created as `create virtual table "posts_fts" using fts5("title", "body",
+ * content='posts', content_rowid='id', tokenize='porter ...')`. Returns
+ * undefined for any other table.
+ *
+ * NOTE: FTS5 stores no weights, no language and no search column name, so
+ * the fields come back unweighted, the porter tokenizer reads back as
+ * "english" and any other as "simple", and the column is "search_vector".
+ */
+function searchFromFts5(createSql: string | null): { table: string; search: SearchState } | undefined {
+  const match = /^create virtual table\s+(?:if not exists\s+)?\S+\s+using fts5\s*\((.*)\)\s*$/is.exec(createSql ?? "");
+  const argumentsText = match?.[1] ?? "";
+  const table = /content\s*=\s*'((?:[^']|'')+)'/i.exec(argumentsText)?.[1]?.replace(/''/g, "'");
+
+  if (!match || !table) {
+    return undefined;
+  }
+
+  const sources = [...argumentsText.matchAll(/(?:^|,)\s*"((?:[^"]|"")+)"/g)].map((item) => (item[1] ?? "").replace(/""/g, '"'));
+  const tokenizer = /tokenize\s*=\s*'([^']*)'/i.exec(argumentsText)?.[1] ?? "";
+  const language = /\bporter\b/i.test(tokenizer) ? "english" : "simple";
+
+  return { table, search: { column: "search_vector", fields: sources.map((source) => ({ column: source })), language } };
+}
+
+/** True for an FTS5 table of a search index and for the shadow tables FTS5 keeps beside it. */
+function isSearchTable(name: string, searches: Map<string, unknown>): boolean {
+  if (searches.has(name)) {
+    return true;
+  }
+
+  return ["_data", "_idx", "_content", "_docsize", "_config"].some((suffix) => name.endsWith(suffix) && searches.has(name.slice(0, -suffix.length)));
 }
 
 async function readTable(db: Database, name: string, createSql: string): Promise<TableState> {
@@ -83,11 +138,19 @@ function readColumn(row: ColumnRow, createSql: string, unique: boolean): ColumnS
     column.unique = true;
   }
 
+  const fallback = column.kind === "id" ? undefined : defaultFromSql(row.dflt_value, column.kind);
+
+  if (fallback !== undefined) {
+    column.default = fallback;
+  }
+
   const check = new RegExp(`check \\(["\`]?${escapeRegExp(row.name)}["\`]? in \\(([^)]*)\\)\\)`, "i").exec(createSql);
 
   if (check && column.kind === "text") {
     column.kind = "enum";
     column.choices = choicesFromCheck(check[1] ?? "");
+    // SQLite keeps no length, so this is the length field.enum() gives its choices.
+    column.maxLength = Math.max(1, ...column.choices.map((choice) => choice.length));
   }
 
   return column;

@@ -11,7 +11,7 @@ import { MIGRATIONS_TABLE } from "./executor.js";
 import { introspectMysql } from "./introspect-mysql.js";
 import { introspectPostgres } from "./introspect-postgres.js";
 import { introspectSqlite } from "./introspect-sqlite.js";
-import type { ReferentialAction, SchemaState } from "./state.js";
+import type { ColumnState, DefaultValue, ReferentialAction, SchemaState } from "./state.js";
 
 /** Reads every table except Chakra's own record table. */
 export async function introspect(db: Database): Promise<SchemaState> {
@@ -57,4 +57,49 @@ export function referentialAction(rule: unknown): ReferentialAction {
 /** Reads `'a', 'b'` values out of a CHECK expression such as `col in ('a','b')`. */
 export function choicesFromCheck(expression: string): string[] {
   return [...expression.matchAll(/'((?:[^']|'')*)'/g)].map((match) => (match[1] ?? "").replace(/''/g, "'"));
+}
+
+/**
+ * Reads a column default that Chakra can store (a string, number or
+ * boolean literal) from the catalog's SQL text, such as `0`, `'blog'`,
+ * `'blog'::character varying` or `true`. Returns undefined for NULL and
+ * for expressions such as `nextval(...)` or `current_timestamp()`, which a
+ * model cannot declare as a literal.
+ */
+export function defaultFromSql(text: string | null | undefined, kind: ColumnState["kind"]): DefaultValue | undefined {
+  if (text === null || text === undefined) {
+    return undefined;
+  }
+
+  // PostgreSQL appends a cast (`::text`) and may wrap a negative number in parentheses.
+  const bare = text
+    .trim()
+    .replace(/::[a-z ]+(\[\])?$/i, "")
+    .replace(/^\((.*)\)$/s, "$1")
+    .trim();
+  const quoted = /^'((?:[^']|'')*)'$/s.exec(bare);
+  const value = quoted ? (quoted[1] ?? "").replace(/''/g, "'") : bare;
+
+  if (kind === "boolean") {
+    const lower = value.toLowerCase();
+
+    if (lower === "true" || lower === "1") {
+      return true;
+    }
+
+    return lower === "false" || lower === "0" ? false : undefined;
+  }
+
+  if (["integer", "bigInteger", "float", "decimal"].includes(kind)) {
+    const number = Number(value);
+
+    return value !== "" && Number.isFinite(number) ? number : undefined;
+  }
+
+  if (["string", "text", "enum", "uuid"].includes(kind)) {
+    // MariaDB writes a NULL default as the word NULL, and an unquoted word is an expression.
+    return quoted ? value : undefined;
+  }
+
+  return undefined;
 }

@@ -1,5 +1,6 @@
 /** Writes `Model.define` source code for introspected tables (`chakra inspectdb`). */
-import type { ColumnState, ForeignKeyState, SchemaState, TableState } from "./state.js";
+import { constraintName } from "../schema.js";
+import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from "./state.js";
 
 export interface ModelSourceOptions {
   /** The module that exports `Model` and `field`. Default `@chakra-orm/core`. */
@@ -34,6 +35,10 @@ function renderModel(table: TableState, classes: Map<string, string>): string {
     lines.push(`  ${key ? relationLine(column, key, classes) : scalarLine(column)},`);
   }
 
+  if (table.search) {
+    lines.push(`  ${searchLine(table)},`);
+  }
+
   const options = modelOptions(table);
 
   return `export class ${name} extends Model.define("${table.name}", {\n${lines.join("\n")}\n}${options}) {}`;
@@ -57,6 +62,10 @@ function scalarLine(column: ColumnState): string {
 
   if (column.unique) {
     settings.push("unique: true");
+  }
+
+  if (column.default !== undefined) {
+    settings.push(`default: ${JSON.stringify(column.default)}`);
   }
 
   if (column.kind === "string" && column.maxLength !== undefined) {
@@ -95,6 +104,10 @@ function relationLine(column: ColumnState, key: ForeignKeyState, classes: Map<st
     settings.push("unique: true");
   }
 
+  if (column.default !== undefined) {
+    settings.push(`default: ${JSON.stringify(column.default)}`);
+  }
+
   if (`${snake(attribute)}_id` !== column.name) {
     settings.push(`column: ${JSON.stringify(column.name)}`);
   }
@@ -106,6 +119,27 @@ function relationLine(column: ColumnState, key: ForeignKeyState, classes: Map<st
   return `${attribute}: field.foreignKey(() => ${target}, { ${settings.join(", ")} })`;
 }
 
+/**
+ * Writes the `field.search()` of a table's search index. Its indexed
+ * fields are named by attribute, as scalarLine names them.
+ */
+function searchLine(table: TableState): string {
+  const search = table.search as NonNullable<TableState["search"]>;
+  const taken = new Set(table.columns.map((item) => camelCase(item.name)));
+  const attribute = taken.has("search") ? `${camelCase(search.column)}Search` : "search";
+  const weighted = search.fields.every((item) => item.weight !== undefined);
+  const fields = weighted
+    ? `{ ${search.fields.map((item) => `${camelCase(item.column)}: "${item.weight}"`).join(", ")} }`
+    : JSON.stringify(search.fields.map((item) => camelCase(item.column)));
+  const settings = [`fields: ${fields}`, `language: ${JSON.stringify(search.language)}`];
+
+  if (search.column !== "search_vector") {
+    settings.push(`column: ${JSON.stringify(search.column)}`);
+  }
+
+  return `${attribute}: field.search({ ${settings.join(", ")} })`;
+}
+
 function modelOptions(table: TableState): string {
   const parts: string[] = [];
 
@@ -113,7 +147,8 @@ function modelOptions(table: TableState): string {
     parts.push(`uniqueTogether: ${JSON.stringify(table.uniques.map((item) => item.columns.map(camelCase)))}`);
   }
 
-  const indexes = table.indexes.filter((item) => item.columns.length > 1 || item.unique);
+  // A foreign key's own index comes back from field.foreignKey(), so only other indexes are written.
+  const indexes = table.indexes.filter((item) => !isForeignKeyIndex(table, item));
 
   if (indexes.length > 0) {
     const list = indexes.map((item) => `{ name: ${JSON.stringify(item.name)}, fields: ${JSON.stringify(item.columns.map(camelCase))}${item.unique ? ", unique: true" : ""} }`);
@@ -126,6 +161,17 @@ function modelOptions(table: TableState): string {
   }
 
   return parts.length > 0 ? `, { ${parts.join(", ")} }` : "";
+}
+
+function isForeignKeyIndex(table: TableState, index: IndexState): boolean {
+  const [column] = index.columns;
+
+  return (
+    index.columns.length === 1 &&
+    !index.unique &&
+    table.foreignKeys.some((key) => key.column === column) &&
+    index.name === constraintName(table.name, index.columns, "idx")
+  );
 }
 
 function camelCase(name: string): string {

@@ -40,9 +40,7 @@ export class Post extends Model.define(
     publishedAt: field.dateTime({ nullable: true }),
     rating: field.float({ nullable: true }),
     price: field.decimal({ precision: 10, scale: 2, nullable: true }),
-    // NOTE: naming T makes TypeScript stop inferring the options, so they
-    // are named too; `field.json<T>({ nullable: true })` types as non-null.
-    metadata: field.json<{ color?: string }, { nullable: true }>({ nullable: true }),
+    metadata: field.json<{ color?: string }>({ nullable: true }),
     status: field.enum(["draft", "live"], { default: "draft" }),
     author: field.foreignKey(() => User, { onDelete: "cascade" }),
     editor: field.foreignKey(() => User, {
