@@ -1,4 +1,4 @@
-import { ValidationError } from "@chakra-orm/core";
+import { F, ValidationError } from "@chakra-orm/core";
 import { eachDialect } from "../src/dialects";
 import { Sample, clearTables } from "../src/models";
 
@@ -50,6 +50,16 @@ eachDialect("field fidelity", ({ db }) => {
 
     expect((await Sample.objects.get({ label: "d" })).amount).toBe("12345678901234.123456");
     expect(await Sample.objects.filter({ amount__gt: "12345678901234" }).count()).toBe(1);
+  });
+
+  test("decimal filters match equal values", async () => {
+    await Sample.objects.create({ label: "d", amount: "1.5" });
+
+    expect(await Sample.objects.filter({ amount: "1.5000" }).count()).toBe(1);
+    expect(await Sample.objects.filter({ amount__in: ["10.0", "1.50"] }).count()).toBe(1);
+    expect(await Sample.objects.exclude({ amount: "1.50" }).filter({ label: "d" }).count()).toBe(0);
+    expect(await Sample.objects.filter({ label: "d" }).update({ amount: F("amount").add("0.25") })).toBe(1);
+    expect((await Sample.objects.get({ label: "d" })).amount).toBe("1.75");
   });
 
   test("out-of-range values raise ValidationError", async () => {

@@ -73,6 +73,20 @@ eachDialect("lookups", ({ db }) => {
     expect(await Post.objects.filter({ meta__nested__deep: "y" }).count()).toBe(0);
   });
 
+  test("exclude on a JSON key keeps rows without it", async () => {
+    expect(await titles(Post.objects.exclude({ meta__lang: "en" }))).toEqual(["50% off: SQL_tricks", "Draft notes", "Why joins duplicate rows", "ÉCOLE straße"]);
+    expect(await Post.objects.exclude({ meta__stars__gte: 4 }).count()).toBe(4);
+  });
+
+  test("filter values must match the field type", async () => {
+    await expect(Post.objects.filter({ title: 0 } as never).delete()).rejects.toBeInstanceOf(ValidationError);
+    await expect(Post.objects.filter({ id: "1abc" } as never).count()).rejects.toBeInstanceOf(ValidationError);
+    await expect(Post.objects.filter({ published: "false" } as never).count()).rejects.toBeInstanceOf(ValidationError);
+    await expect(Post.objects.filter({ publishedAt__gte: 0 } as never).count()).rejects.toBeInstanceOf(ValidationError);
+    await expect(Post.objects.filter({ views__gte: null } as never).count()).rejects.toThrow(/isnull/);
+    expect(await Post.objects.count()).toBe(5);
+  });
+
   test("Q objects combine with and, or and not", async () => {
     const either = Q.or<typeof Post.prototype.$fields>({ views__gt: 60 }, { title__startswith: "Draft" });
 

@@ -88,6 +88,60 @@ eachDialect("transactions", ({ db }) => {
     expect(await Author.objects.orderBy("username").flatValues("karma")).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test("sibling savepoints run one after another", async () => {
+    await db().transaction(async () => {
+      await Promise.allSettled([
+        db().transaction(async () => {
+          await Author.objects.create({ username: "a1" });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await Author.objects.create({ username: "a2" });
+        }),
+        db().transaction(async () => {
+          await Author.objects.create({ username: "b1" });
+          throw new Error("b fails");
+        }),
+      ]);
+    });
+
+    expect(await Author.objects.orderBy("username").flatValues("username")).toEqual(["a1", "a2"]);
+  });
+
+  test("a failing onCommit callback does not fail the commit", async () => {
+    const calls: string[] = [];
+    const errors: unknown[] = [];
+    const listener = (error: unknown) => errors.push(error);
+    db().on("callbackError", listener);
+
+    try {
+      await db().transaction(async () => {
+        await Author.objects.create({ username: "kept" });
+        await db().onCommit(() => {
+          throw new Error("callback fails");
+        });
+        await db().onCommit(() => calls.push("second"));
+      });
+    } finally {
+      db().off("callbackError", listener);
+    }
+
+    expect(calls).toEqual(["second"]);
+    expect(errors).toHaveLength(1);
+    expect(await Author.objects.filter({ username: "kept" }).exists()).toBe(true);
+  });
+
+  test("queries inside a streamed loop in a transaction", async () => {
+    await Author.objects.bulkCreate(Array.from({ length: 700 }, (_, index) => ({ username: `s${index}` })));
+    let seen = 0;
+
+    await db().transaction(async () => {
+      for await (const author of Author.objects.orderBy("id")) {
+        seen += (await Author.objects.filter({ id: author.id }).count()) === 1 ? 1 : 0;
+      }
+    });
+
+    expect(seen).toBe(700);
+  });
+
   test("read-only and isolation options", async () => {
     const count = await db().transaction(() => Author.objects.count(), { readOnly: true, isolation: "serializable" });
 

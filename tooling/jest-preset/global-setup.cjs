@@ -17,7 +17,7 @@ function probe({ host, port }) {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(2000, () => done(false));
+    socket.setTimeout(10_000, () => done(false));
     socket.once("connect", () => done(true));
     socket.once("error", () => done(false));
   });

@@ -25,8 +25,8 @@ export const baseConfig = {
   // build is needed before `jest`. The last entry strips the `.js` suffix
   // from relative imports written in the Node ESM style.
   moduleNameMapper: {
-    "^@chakra-orm/(core|sqlite|postgres|mysql)$": `${packagesDir}/$1/src/index.ts`,
-    "^@chakra-orm/(core|sqlite|postgres|mysql)/(.*)$": `${packagesDir}/$1/src/$2`,
+    "^@chakra-orm/(core|sqlite|postgres|mysql|testing)$": `${packagesDir}/$1/src/index.ts`,
+    "^@chakra-orm/(core|sqlite|postgres|mysql|testing)/(.*)$": `${packagesDir}/$1/src/$2`,
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
 };

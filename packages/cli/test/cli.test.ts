@@ -1,19 +1,87 @@
 /**
  * Runs the chakra command as a real process (`node --import tsx
- * src/bin.ts`, with workspace packages resolved to their sources) and
- * asserts its output and exit codes on each dialect.
+ * src/bin.ts`) and asserts its output and exit codes on each dialect.
+ * Usage checks that open no config run in-process through runCli, which
+ * returns the same codes that bin.ts sets as the process exit code.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Database, sql } from "@chakra-orm/core";
+import { runCli } from "../src/cli";
 import { available, chosenDialects, createDatabase, type TestDatabase } from "./support/databases.js";
 
 const packageRoot = resolve(__dirname, "..");
+const packagesDir = resolve(packageRoot, "..");
 const tsxLoader = pathToFileURL(require.resolve("tsx", { paths: [packageRoot] })).href;
 const bin = join(packageRoot, "src", "bin.ts");
+const runtimeDir = mkdtempSync(join(tmpdir(), "chakra-cli-runtime-"));
+const tsconfig = childTsconfig();
+
+afterAll(() => rmSync(runtimeDir, { recursive: true, force: true }));
+
+function newestFileTime(folder: string): number {
+  let newest = 0;
+
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) {
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+
+  return newest;
+}
+
+/**
+ * Returns the tsconfig whose paths the child processes resolve
+ * @chakra-orm/* with. When every library package has a dist build newer
+ * than its sources (as after `turbo run build`), the children load those
+ * bundles instead of transpiling every library source file with tsx at
+ * start. Otherwise, or with CHAKRA_CLI_TEST_SOURCES=1, they load the
+ * sources, so a stale build is never tested.
+ */
+function childTsconfig(): string {
+  const libraries = ["core", "sqlite", "postgres", "mysql"];
+  const fresh = libraries.every((name) => {
+    const bundle = join(packagesDir, name, "dist", "index.js");
+
+    return existsSync(bundle) && statSync(bundle).mtimeMs > newestFileTime(join(packagesDir, name, "src"));
+  });
+
+  if (!fresh || process.env.CHAKRA_CLI_TEST_SOURCES === "1") {
+    process.stderr.write("chakra processes load the library sources (no dist build newer than them)\n");
+
+    return join(packageRoot, "test", "tsconfig.source.json");
+  }
+
+  process.stderr.write("chakra processes load the dist builds of core, sqlite, postgres and mysql\n");
+
+  const paths: Record<string, string[]> = { "@chakra-orm/cli": [join(packageRoot, "src", "index.ts")] };
+
+  for (const name of libraries) {
+    paths[`@chakra-orm/${name}`] = [join(packagesDir, name, "dist", "index.js")];
+  }
+
+  const file = join(runtimeDir, "tsconfig.json");
+  writeFileSync(file, JSON.stringify({ compilerOptions: { paths } }));
+
+  return file;
+}
+
+/** Runs the command in this process and returns its exit code and output. */
+async function chakraInProcess(args: string[]): Promise<RunResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    out: (line) => (stdout += `${line}\n`),
+    err: (line) => (stderr += `${line}\n`),
+    interactive: false,
+  });
+
+  return { code, stdout, stderr };
+}
 
 interface RunResult {
   code: number | null;
@@ -25,7 +93,7 @@ function chakra(cwd: string, args: string[], env: Record<string, string> = {}): 
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ["--import", tsxLoader, bin, ...args], {
       cwd,
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(packageRoot, "test", "tsconfig.source.json"), ...env },
+      env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -62,25 +130,30 @@ export class Post extends Model.define("posts", {
 const MODELS_V2 = MODELS_V1.replace("body: field.text()", "content: field.text()");
 
 describe("chakra command line", () => {
-  test("help and usage errors", async () => {
+  test("help and usage errors in a process", async () => {
     const help = await chakra(tmpdir(), ["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("makemigrations");
 
+    expect((await chakra(tmpdir(), ["bogus"])).code).toBe(2);
+
+    const missing = await chakra(tmpdir(), ["migrate"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("No chakra.config.ts found");
+  }, 60_000);
+
+  test("help and usage errors of each command", async () => {
     for (const command of ["makemigrations", "migrate", "showmigrations", "sqlmigrate", "inspectdb"]) {
-      const result = await chakra(tmpdir(), [command, "--help"]);
+      const result = await chakraInProcess([command, "--help"]);
       expect(`${command}: ${result.code}`).toBe(`${command}: 0`);
       expect(result.stdout).toContain(`Usage: chakra ${command}`);
     }
 
-    expect((await chakra(tmpdir(), [])).code).toBe(2);
-    expect((await chakra(tmpdir(), ["bogus"])).code).toBe(2);
-    expect((await chakra(tmpdir(), ["migrate", "--bogus"])).code).toBe(2);
-    expect((await chakra(tmpdir(), ["sqlmigrate"])).code).toBe(2);
-    expect((await chakra(tmpdir(), ["makemigrations", "--rename", "nodot"])).code).toBe(2);
-    expect((await chakra(tmpdir(), ["migrate"])).code).toBe(2);
-    expect((await chakra(tmpdir(), ["migrate"])).stderr).toContain("No chakra.config.ts found");
-  }, 60_000);
+    expect((await chakraInProcess([])).code).toBe(2);
+    expect((await chakraInProcess(["migrate", "--bogus"])).code).toBe(2);
+    expect((await chakraInProcess(["sqlmigrate"])).code).toBe(2);
+    expect((await chakraInProcess(["makemigrations", "--rename", "nodot"])).code).toBe(2);
+  });
 });
 
 describe.each(chosenDialects())("%s chakra command", (dialect) => {
@@ -121,22 +194,29 @@ describe.each(chosenDialects())("%s chakra command", (dialect) => {
     expect(made.code).toBe(0);
     expect(readdirSync(join(project, "migrations"))).toEqual(["0001_initial.ts"]);
 
-    const again = await run(["makemigrations"]);
+    // Commands that change nothing run side by side to save wall time.
+    const [again, checked, pending] = await Promise.all([
+      run(["makemigrations"]),
+      run(["makemigrations", "--check"]),
+      run(["migrate", "--check"]),
+    ]);
     expect(again.stdout).toContain("No changes detected.");
-    expect((await run(["makemigrations", "--check"])).code).toBe(0);
+    expect(checked.code).toBe(0);
+    expect(pending.code).toBe(3);
 
-    expect((await run(["migrate", "--check"])).code).toBe(3);
     const migrated = await run(["migrate"]);
     expect(migrated.stderr).toBe("");
     expect(migrated.code).toBe(0);
     expect(migrated.stdout).toContain("Applying 0001_initial...");
     expect(migrated.stdout).toContain("createTable posts");
-    expect((await run(["migrate", "--check"])).code).toBe(0);
 
-    const shown = await run(["showmigrations"]);
+    const [current, shown, printed] = await Promise.all([
+      run(["migrate", "--check"]),
+      run(["showmigrations"]),
+      run(["sqlmigrate", "0001"]),
+    ]);
+    expect(current.code).toBe(0);
     expect(shown.stdout).toMatch(/^\[X\] 0001_initial \(applied /m);
-
-    const printed = await run(["sqlmigrate", "0001"]);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain("create table");
   }, 60_000);
@@ -182,10 +262,10 @@ describe.each(chosenDialects())("%s chakra command", (dialect) => {
     writeFileSync(file, original.replace('maxLength: 100', 'maxLength: 120'));
 
     try {
-      const result = await run(["migrate"]);
+      const [result, shown] = await Promise.all([run(["migrate"]), run(["showmigrations"])]);
       expect(result.code).toBe(4);
       expect(result.stderr).toContain(file);
-      expect((await run(["showmigrations"])).stdout).toContain("[!] 0001_initial");
+      expect(shown.stdout).toContain("[!] 0001_initial");
     } finally {
       writeFileSync(file, original);
     }

@@ -178,6 +178,12 @@ export interface InSubqueryNode {
   query: SelectNode;
 }
 
+/** `(item) is not true`: true when the condition is false or unknown (NULL). */
+export interface NotTrueNode {
+  kind: "notTrue";
+  item: WhereNode;
+}
+
 export interface ConstantNode {
   kind: "constant";
   value: boolean;
@@ -197,6 +203,7 @@ export type WhereNode =
   | ExistsNode
   | InSubqueryNode
   | ConstantNode
+  | NotTrueNode
   | RawWhereNode
   | FieldLookupNode
   | SearchMatchNode;

@@ -618,6 +618,11 @@ export abstract class SqlCompiler {
         this.select(out, node.query);
         out.text(")");
         break;
+      case "notTrue":
+        out.text("(");
+        this.where(out, node.item);
+        out.text(") is not true");
+        break;
       case "constant":
         out.text(node.value ? "1 = 1" : "1 = 0");
         break;

@@ -13,7 +13,7 @@ import type { ModelClass } from "./model.js";
 import { registeredModels, type ModelMeta } from "./model-meta.js";
 import { createTableStatements, dropTableStatements, sortByDependency } from "./schema.js";
 import { type SqlFragment, sql as sqlTag } from "./sql.js";
-import { stderrQueryLogger } from "./logging.js";
+import { logCallbackError, stderrQueryLogger } from "./logging.js";
 import type { DatabaseRouter } from "./router.js";
 
 /** The `query` event payload. Parameter values appear only when opted in. */
@@ -52,6 +52,8 @@ interface TransactionFrame {
   outer: TransactionFrame | undefined;
   /** Set once the frame's transaction has ended, to catch stray queries. */
   finished: boolean;
+  /** The last savepoint opened directly inside this frame, which the next one waits for. */
+  nested?: Promise<void>;
 }
 
 const CONTEXT_SLOT = Symbol.for("chakra-orm.transaction-context");
@@ -155,6 +157,13 @@ export class Database extends EventEmitter {
 
   /** Runs a compiled statement on the transaction's connection or a pooled one. */
   async execute(query: CompiledQuery, options: ExecuteOptions): Promise<QueryResult> {
+    if (query.params.length > this.dialect.maxParameters) {
+      throw new ValidationError(
+        `A statement has ${query.params.length} bound parameters, more than the ${this.dialect.maxParameters} that ${this.dialect.name} accepts. Split a large __in list into batches, or filter with a subquery (field__in: otherQuerySet).`,
+        { dialect: this.dialect.name, value: query.params.length },
+      );
+    }
+
     const frame = this.#frame();
     const timed = this.#logging || this.listenerCount("query") > 0;
     const started = timed ? performance.now() : 0;
@@ -197,7 +206,7 @@ export class Database extends EventEmitter {
     const frame = this.#frame();
 
     if (frame) {
-      yield* frame.connection.stream(query, options);
+      yield* frame.connection.stream(query, { ...options, shared: true });
 
       return;
     }
@@ -332,14 +341,35 @@ export class Database extends EventEmitter {
       this.dialect.driver.release(connection, discard);
     }
 
-    for (const callback of frame.onCommit) {
-      await callback();
-    }
+    await this.#runCommitCallbacks(frame.onCommit);
 
     return result;
   }
 
   async #savepoint<T>(outer: TransactionFrame, fn: (tx: Database) => Promise<T>): Promise<T> {
+    // Savepoints on one connection nest, they cannot overlap: rolling back
+    // one started while a sibling was open would undo the sibling's writes
+    // too. So sibling savepoints (Promise.all of nested transactions) run
+    // one after another.
+    const previous = outer.nested;
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    outer.nested = previous ? previous.then(() => done) : done;
+
+    if (previous) {
+      await previous;
+    }
+
+    try {
+      return await this.#runSavepoint(outer, fn);
+    } finally {
+      release();
+    }
+  }
+
+  async #runSavepoint<T>(outer: TransactionFrame, fn: (tx: Database) => Promise<T>): Promise<T> {
     outer.savepoints += 1;
     const name = `chakra_sp_${outer.depth}_${outer.savepoints}`;
     const frame: TransactionFrame = {
@@ -349,6 +379,7 @@ export class Database extends EventEmitter {
       onCommit: [],
       outer: transactionStorage().getStore(),
       finished: false,
+      nested: undefined,
     };
 
     await this.#control(outer.connection, `savepoint ${name}`);
@@ -367,6 +398,27 @@ export class Database extends EventEmitter {
     outer.onCommit.push(...frame.onCommit);
 
     return result;
+  }
+
+  /**
+   * Runs onCommit callbacks after a commit. The data is committed by then,
+   * so a failing callback must not make the transaction look failed (a
+   * caller would retry and write twice): its error is emitted as a
+   * `callbackError` event, or written to stderr when nobody listens, and
+   * the remaining callbacks still run.
+   */
+  async #runCommitCallbacks(callbacks: readonly (() => unknown)[]): Promise<void> {
+    for (const callback of callbacks) {
+      try {
+        await callback();
+      } catch (error) {
+        if (this.listenerCount("callbackError") > 0) {
+          this.emit("callbackError", error);
+        } else {
+          logCallbackError(this.name, error);
+        }
+      }
+    }
   }
 
   async #control(connection: DriverConnection, statement: string): Promise<void> {

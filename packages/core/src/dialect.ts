@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   returnsRows: boolean;
   /** Column indexes that must be read as bigint, for drivers that decide per statement. */
   bigintColumns?: readonly number[];
+  /**
+   * Set on a stream inside a transaction, whose connection other queries
+   * use between rows: the driver must not keep a command open on it.
+   */
+  shared?: boolean;
 }
 
 /** One open connection. Calls on it never overlap: core serializes them. */

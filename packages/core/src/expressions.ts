@@ -133,6 +133,14 @@ export class OrderTerm {
   }
 }
 
+function withFieldOf(node: ExpressionNode, other: ExpressionNode): ExpressionNode {
+  if (node.kind === "value" && node.field === undefined && other.kind === "column" && other.field) {
+    return { ...node, field: other.field };
+  }
+
+  return node;
+}
+
 /** Wraps a plain value as a bound parameter; expressions pass through. */
 export function toExpression(item: unknown): Expression {
   return isExpression(item) ? item : new ValueExpression(item);
@@ -214,11 +222,16 @@ class Arithmetic extends Expression<number> {
   }
 
   toNode(scope: Scope): ExpressionNode {
+    const left = toExpression(this.left).toNode(scope);
+    const right = toExpression(this.right).toNode(scope);
+
+    // A plain value takes the field of the column it meets, so it is bound
+    // with that field's type (PostgreSQL has no numeric + text operator).
     return {
       kind: "binary",
       operator: this.operator,
-      left: toExpression(this.left).toNode(scope),
-      right: toExpression(this.right).toNode(scope),
+      left: withFieldOf(left, right),
+      right: withFieldOf(right, left),
     };
   }
 

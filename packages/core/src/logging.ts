@@ -16,3 +16,10 @@ export function stderrQueryLogger(event: QueryEvent): void {
 function bigintSafe(_key: string, item: unknown): unknown {
   return typeof item === "bigint" ? item.toString() : item;
 }
+
+/** Writes an error from an onCommit callback that no `callbackError` listener handled. */
+export function logCallbackError(connection: string, error: unknown): void {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+  process.stderr.write(`[chakra] ${connection}: an onCommit callback failed after the commit: ${text}\n`);
+}

@@ -16,6 +16,7 @@ import {
   type WhereNode,
 } from "./ast.js";
 import { ValidationError, describeValue } from "./errors.js";
+import { validateValue } from "./validate.js";
 import { type Field, ForeignKeyField, ManyToManyField, ReverseField, storageField } from "./fields.js";
 import type { ModelMeta, ReverseRelation } from "./model-meta.js";
 import { Model } from "./model.js";
@@ -276,7 +277,18 @@ export function buildWhere(scope: Scope, node: QNode): WhereNode | undefined {
     case "not": {
       const inner = buildWhere(scope, node.child);
 
-      return inner ? { kind: "not", item: nullSafe(inner, scope.alias) } : undefined;
+      if (!inner) {
+        return undefined;
+      }
+
+      // A JSON key that is missing or NULL makes its comparison unknown,
+      // which NOT keeps unknown; IS NOT TRUE counts such rows as excluded
+      // from the match, as exclude() does for a NULL column.
+      if (containsJsonLookup(inner)) {
+        return { kind: "notTrue", item: inner };
+      }
+
+      return { kind: "not", item: nullSafe(inner, scope.alias) };
     }
   }
 }
@@ -286,6 +298,18 @@ export function buildWhere(scope: Scope, node: QNode): WhereNode | undefined {
  * left join) keep SQL NULL out of the answer: NOT (x = 1) is NULL for a
  * NULL x, so exclude() adds IS NOT NULL and such rows come back.
  */
+function containsJsonLookup(node: WhereNode): boolean {
+  if (node.kind === "jsonLookup") {
+    return true;
+  }
+
+  if (node.kind === "and" || node.kind === "or") {
+    return node.items.some(containsJsonLookup);
+  }
+
+  return node.kind === "not" || node.kind === "notTrue" ? containsJsonLookup(node.item) : false;
+}
+
 function nullSafe(node: WhereNode, baseAlias: string): WhereNode {
   const nullable =
     node.kind === "lookup" &&
@@ -741,6 +765,12 @@ function normalizeLookupValue(
         return (item as Expression).toNode(scope);
       }
 
+      // SQL compares NULL as unknown, so `views__gte: null` would match
+      // nothing without saying why.
+      if (item === null && lookup !== "exact") {
+        throw invalid(`a value; "${lookup}" cannot compare with null (use isnull)`);
+      }
+
       return comparableValue(field, relationValue(item), invalid);
   }
 }
@@ -751,6 +781,13 @@ const BIG_INTEGER_TEXT = /^[+-]?\d+$/;
  * Rejects a comparison value that the drivers would misread: better-sqlite3
  * binds a plain object as named parameters, and a bigInteger column's value
  * must convert to a BigInt.
+ */
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+/**
+ * Checks a filter value against its field's type before any SQL is sent.
+ * Databases coerce mismatched types in their own ways (MySQL reads "1abc"
+ * as 1 and any word as 0), so a wrong type could match the wrong rows.
  */
 function comparableValue(field: Field, item: unknown, invalid: (expected: string) => ValidationError): unknown {
   const kind = storageField(field).kind;
@@ -763,15 +800,82 @@ function comparableValue(field: Field, item: unknown, invalid: (expected: string
     throw invalid(`a single ${kind} value, not an object or array`);
   }
 
-  if (kind === "bigInteger" && typeof item !== "bigint") {
-    const convertible = (typeof item === "number" && Number.isSafeInteger(item)) || (typeof item === "string" && BIG_INTEGER_TEXT.test(item));
+  switch (kind) {
+    case "id":
+    case "integer":
+    case "version":
+    case "float":
+      if ((typeof item !== "number" || !Number.isFinite(item)) && typeof item !== "bigint") {
+        throw invalid("a finite number");
+      }
 
-    if (!convertible) {
-      throw invalid("a bigint, a safe integer or a string of digits");
+      return item;
+    case "bigInteger": {
+      const convertible =
+        typeof item === "bigint" ||
+        (typeof item === "number" && Number.isSafeInteger(item)) ||
+        (typeof item === "string" && BIG_INTEGER_TEXT.test(item));
+
+      if (!convertible) {
+        throw invalid("a bigint, a safe integer or a string of digits");
+      }
+
+      return item;
     }
+    case "decimal":
+      return decimalFilterValue(field, item, invalid);
+    case "boolean":
+      if (typeof item !== "boolean") {
+        throw invalid("true or false");
+      }
+
+      return item;
+    case "dateTime":
+      if (!(item instanceof Date) || Number.isNaN(item.getTime())) {
+        throw invalid("a valid Date");
+      }
+
+      return item;
+    case "binary":
+      if (!(item instanceof Uint8Array)) {
+        throw invalid("a Uint8Array or Buffer");
+      }
+
+      return item;
+    case "string":
+    case "text":
+    case "enum":
+    case "uuid":
+    case "date":
+    case "time":
+      if (typeof item !== "string") {
+        throw invalid("a string");
+      }
+
+      return item;
+    default:
+      return item;
+  }
+}
+
+/**
+ * Writes decimals in the canonical form that saves use ("1.5000" becomes
+ * "1.5"), so that SQLite, which stores them as text, finds equal values.
+ */
+function decimalFilterValue(field: Field, item: unknown, invalid: (expected: string) => ValidationError): unknown {
+  const text = typeof item === "number" && Number.isFinite(item) ? String(item) : item;
+
+  if (typeof text !== "string" || !DECIMAL_TEXT.test(text.trim())) {
+    throw invalid('a decimal string such as "12.50"');
   }
 
-  return item;
+  try {
+    return validateValue(field, text);
+  } catch {
+    // More digits than the field holds: no stored value equals it, but it
+    // still orders against them, so it is compared as given.
+    return text.trim();
+  }
 }
 
 /** Describes why a string, or a string in an array, cannot be sent as text. */

@@ -241,5 +241,28 @@ function consecutiveIdsGuaranteed(driver: MysqlDriver): boolean {
  * const strict = mysql({ host: "127.0.0.1", user: "app", database: "shop", statementTimeout: 5000 });
  */
 export function mysql(options: string | MysqlOptions): MysqlDialect {
-  return new MysqlDialect(typeof options === "string" ? { uri: options } : options);
+  const settings = typeof options === "string" ? { uri: options } : options;
+
+  if (settings.uri !== undefined) {
+    checkUri(settings.uri);
+  }
+
+  return new MysqlDialect(settings);
+}
+
+/**
+ * Rejects a malformed connection URL with a message that hides the
+ * password; the URL parser's own TypeError would carry the whole URL.
+ */
+function checkUri(uri: string): void {
+  try {
+    new URL(uri);
+  } catch {
+    const redacted = uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, "$1***@");
+
+    throw new ValidationError(
+      `mysql(): invalid connection URL ${JSON.stringify(redacted)}. Use mysql://user:password@host:port/database.`,
+      { dialect: "mysql" },
+    );
+  }
 }

@@ -114,6 +114,16 @@ export class MysqlConnection implements DriverConnection {
    * result set before the connection runs its next statement.
    */
   async *stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[]> {
+    // NOTE: inside a transaction the loop's own queries share this
+    // connection, which cannot run them while a stream is open, so the rows
+    // are read at once there: memory is bounded only outside transactions.
+    if (options.shared) {
+      const { rows } = await this.execute(query, options);
+      yield* rows as unknown[][];
+
+      return;
+    }
+
     // mysql2 types `connection` as the promise class, but at run time it is
     // the callback connection, whose commands have `stream()`.
     const callbackConnection = this.connection.connection as unknown as CallbackPoolConnection;

@@ -11,7 +11,7 @@ export default async function globalSetup(): Promise<void> {
   const options = serverOptions();
 
   try {
-    const connection = await mysql2.createConnection({ ...options, connectTimeout: 3000 });
+    const connection = await mysql2.createConnection({ ...options, connectTimeout: 10_000 });
     await connection.end();
     delete process.env[SKIP_VARIABLE];
   } catch (error) {

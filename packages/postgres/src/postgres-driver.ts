@@ -49,6 +49,16 @@ export class PostgresConnection implements DriverConnection {
     query: CompiledQuery,
     options: ExecuteOptions & { batchSize: number },
   ): AsyncIterable<unknown[]> {
+    // NOTE: inside a transaction the loop's own queries share this client,
+    // and pg queues them behind an open cursor, so the rows are read at once
+    // there: memory is bounded only outside transactions.
+    if (options.shared) {
+      const { rows } = await this.execute(query, options);
+      yield* rows as unknown[][];
+
+      return;
+    }
+
     const cursor = this.client.query(
       new Cursor<unknown[]>(query.sql, query.params, {
         types: postgresTypes,

@@ -9,7 +9,7 @@ import pg from "pg";
 export const SERVER_URL =
   process.env.CHAKRA_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-const PROBE_TIMEOUT_MS = 3000;
+const PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * Returns why the server cannot be used, or undefined when it accepts a connection.

@@ -194,7 +194,27 @@ export class SqliteDriver implements Driver {
    */
   stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[]> | undefined {
     if (this.filename === ":memory:" || this.filename === "") {
-      return undefined;
+      // One connection serves everything, so the rows are read at once and
+      // the connection released before the first row is yielded; queries
+      // inside the loop would wait for it forever otherwise.
+      const driver = this;
+
+      return {
+        async *[Symbol.asyncIterator]() {
+          const connection = (await driver.acquire()) as SqliteConnection;
+          let rows: unknown[];
+
+          try {
+            rows = runStatement(connection.prepare(query.sql), query, options).rows;
+          } finally {
+            driver.release();
+          }
+
+          for (const row of rows) {
+            yield row as unknown[];
+          }
+        },
+      };
     }
 
     const { filename } = this;

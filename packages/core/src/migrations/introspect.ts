@@ -98,6 +98,7 @@ export function defaultFromSql(text: string | null | undefined, kind: ColumnStat
 
   if (["string", "text", "enum", "uuid"].includes(kind)) {
     // MariaDB writes a NULL default as the word NULL, and an unquoted word is an expression.
+    // NOTE: checked on MariaDB 10.11 only. MySQL 8 writes string defaults unquoted, so they are skipped there.
     return quoted ? value : undefined;
   }
 

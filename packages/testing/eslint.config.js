@@ -1,0 +1,3 @@
+import { library } from "@chakra-orm/eslint-config";
+
+export default library;
