@@ -10,13 +10,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
-const PACKAGES = ["core", "sqlite", "postgres", "mysql"] as const;
+const PACKAGES = ["core", "sqlite", "postgres", "mysql", "testing"] as const;
 /** Runtime dependencies of the dialect packages, linked from the workspace. */
 const THIRD_PARTY: Record<string, string[]> = {
   core: [],
   sqlite: ["better-sqlite3"],
   postgres: ["pg", "pg-cursor"],
   mysql: ["mysql2"],
+  testing: [],
 };
 
 let scratch: string;
