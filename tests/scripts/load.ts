@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
 const REQUESTS = Number(args.requests);
 const CONNECTIONS = Number(args.connections);
 const CSV_DIR = path.join(import.meta.dirname, "../../apps/blog/data/csv");
+const MIGRATIONS_DIR = path.join(import.meta.dirname, "../../apps/blog/migrations");
 const SCRATCH = "chakra_load";
 const PG = process.env.CHAKRA_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
 const MY = process.env.CHAKRA_MYSQL_URL ?? "mysql://root@127.0.0.1:3306";
@@ -87,7 +88,7 @@ async function runDialect(name: string): Promise<{ rows: string[]; failed: boole
   let failed = false;
 
   try {
-    await importDataset(db, { csvDir: CSV_DIR, mode: "recreate", progress: null });
+    await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "recreate", progress: null });
     const app = buildServer({ db, logger: process.env.CHAKRA_LOAD_LOG === "1" ? { level: "error" } : false });
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
 
