@@ -161,8 +161,10 @@ if as_postgres "$pg_bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
 else
   echo "replica: starting the server on 127.0.0.1:$replica_port, log $log_file"
   as_postgres touch "$log_file"
+  # 9>&- keeps the server from inheriting the lock's descriptor, which
+  # would hold the lock for as long as the replica runs.
   as_postgres "$pg_bin/pg_ctl" -D "$data_dir" -l "$log_file" -w -t "$wait_seconds" \
-    -o "-p $replica_port -c listen_addresses=127.0.0.1 -k /tmp" start >/dev/null ||
+    -o "-p $replica_port -c listen_addresses=127.0.0.1 -k /tmp" start >/dev/null 9>&- ||
     fail "pg_ctl failed to start the replica; see $log_file"
 fi
 
