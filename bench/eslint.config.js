@@ -1,3 +1,4 @@
 import { app } from "@chakra-orm/eslint-config";
 
-export default app;
+// generated/ contains the Prisma clients that `pnpm bench` generates.
+export default [...app, { ignores: ["generated/**"] }];

@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { HELP, parseOptions } from "./cli.js";
 import { BENCH_ROOT } from "./machine.js";
+import { generatePrismaClients } from "./prisma-generate.js";
 import { writeReport, writeResult } from "./report.js";
 import { runDatabase } from "./runner.js";
 
@@ -17,6 +18,10 @@ async function main(): Promise<number> {
   const resultsDir = options.resultsDir ?? join(BENCH_ROOT, "results", ...(options.quick ? ["quick"] : []));
   const docsDir = options.docsDir ?? (options.quick ? resultsDir : join(BENCH_ROOT, "..", "docs"));
   let failures = 0;
+
+  if (options.contenders.includes("prisma")) {
+    await generatePrismaClients(options.databases, (message) => process.stderr.write(`${message}\n`));
+  }
 
   for (const database of options.databases) {
     const result = await runDatabase(database, {

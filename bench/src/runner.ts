@@ -59,7 +59,9 @@ export const FULL_DATASET: DatasetSize = { users: 1000, posts: 10_000, tags: 50,
 export const QUICK_DATASET: DatasetSize = { users: 100, posts: 1000, tags: 20, tagsPerPost: 3 };
 
 export const FULL_SIZES: WorkloadSizes = { lookupsPerOperation: 100, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 10_000, streamRows: 200_000 };
-export const QUICK_SIZES: WorkloadSizes = { lookupsPerOperation: 20, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 1000, streamRows: 5000 };
+// Sized so `--quick` with all eight contenders on all three databases stays
+// under a minute on a 2-core machine.
+export const QUICK_SIZES: WorkloadSizes = { lookupsPerOperation: 10, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 500, streamRows: 2000 };
 
 /** Rows per batch for contenders that page through the stream workload. */
 const STREAM_BATCH_SIZE = 1000;
@@ -92,7 +94,8 @@ function describeError(error: unknown): string {
 }
 
 function roundsFor(workload: Workload, plan: RunPlan): { rounds: number; warmup: number } {
-  const rounds = plan.rounds ?? (plan.quick ? (workload.heavy ? 2 : 3) : workload.heavy ? 5 : 10);
+  const defaultRounds = plan.quick ? { light: 3, heavy: 1 } : { light: 10, heavy: 5 };
+  const rounds = plan.rounds ?? (workload.heavy ? defaultRounds.heavy : defaultRounds.light);
   const warmup = plan.warmup ?? (plan.quick || workload.heavy ? 1 : 2);
 
   return { rounds, warmup };

@@ -58,3 +58,36 @@ describe("bench harness", () => {
     expect(stderr).toContain("[sqlite] 1/8 pk-lookup");
   });
 });
+
+describe("peer ORM contenders", () => {
+  const contenders = ["typeorm", "sequelize", "mikro-orm", "prisma"];
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), "chakra-bench-test-"));
+    // Generates the Prisma client first when bench/generated/ has none, which takes about 10 s.
+    await run(
+      tsx,
+      ["src/main.ts", "--quick", "--db", "sqlite", "--contenders", contenders.join(","), "--rounds", "1", "--warmup", "0", "--results-dir", folder, "--docs-dir", folder],
+      { cwd: benchRoot, timeout: 150_000 },
+    );
+  }, 160_000);
+
+  afterAll(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test("pass every workload on SQLite", () => {
+    const result = JSON.parse(readFileSync(join(folder, "sqlite.json"), "utf8")) as {
+      workloads: { id: string; contenders: Record<string, ContenderResult> }[];
+    };
+    expect(result.workloads).toHaveLength(8);
+
+    for (const workload of result.workloads) {
+      for (const name of contenders) {
+        const item = workload.contenders[name];
+        expect({ workload: workload.id, contender: name, status: item?.status, error: item?.error }).toEqual({ workload: workload.id, contender: name, status: "ok", error: undefined });
+      }
+    }
+  });
+});

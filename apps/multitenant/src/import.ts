@@ -4,7 +4,7 @@
  * A rental belongs to the store of the copy it lent. A payment belongs to
  * the store of its rental, or to the staff member's store without a rental.
  */
-import { QuerySet, sql, type Database, type ModelClass } from "@chakra-orm/core";
+import { Migrator, QuerySet, introspect, loadMigrations, sql, type Database, type ModelClass } from "@chakra-orm/core";
 import { readCsv, readersOf } from "./csv.js";
 import {
   Address,
@@ -29,7 +29,13 @@ const BATCH_SIZE = 500;
 export interface ImportOptions {
   /** The folder that contains the CSV files. */
   csvDir: string;
-  /** "skip" keeps a database that already has stores; "recreate" drops the app's tables first. */
+  /** The app's migrations folder (apps/multitenant/migrations). */
+  migrationsDir: string;
+  /**
+   * "skip" leaves a database that already contains stores untouched, and
+   * "recreate" rolls back every migration (dropping the app's tables),
+   * migrates again and imports again.
+   */
   mode: "skip" | "recreate";
   /** Stream for the progress bars (default process.stderr), or null for none. */
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
@@ -197,19 +203,39 @@ async function resetSequences(db: Database): Promise<void> {
 }
 
 /**
- * Creates the tables if needed and imports the CSV files in one
- * transaction, so a failed import leaves no partial data behind. Writes go
- * through the unscoped managers, because the import acts for every store.
+ * Applies the app's pending migrations. "recreate" first rolls back every
+ * applied one, which drops the tables with their rows (and, on PostgreSQL,
+ * their row-level security policies).
+ */
+export async function migrateDatabase(db: Database, migrationsDir: string, mode: ImportOptions["mode"]): Promise<void> {
+  const migrator = new Migrator(db, await loadMigrations(migrationsDir));
+  const recorded = (await migrator.status()).some((item) => item.applied);
+
+  if (!recorded && (await introspect(db)).has(Store.$meta.table)) {
+    throw new Error(
+      "The database has the app's tables but no applied migrations: db.createTables() built it. " +
+        'Record the initial migration without running it ("pnpm migrate --fake 0001_initial" in apps/multitenant, with the same DATABASE_URL), ' +
+        "or delete the SQLite file to start over.",
+    );
+  }
+
+  if (mode === "recreate") {
+    await migrator.migrate({ target: "zero" });
+  }
+
+  await migrator.migrate();
+}
+
+/**
+ * Migrates the database to the latest schema and imports the CSV files in
+ * one transaction, so a failed import leaves no partial data behind. Writes
+ * go through the unscoped managers, because the import acts for every store.
  */
 export async function importDataset(db: Database, options: ImportOptions): Promise<ImportResult> {
   const started = performance.now();
   const output = options.progress === undefined ? process.stderr : options.progress;
 
-  if (options.mode === "recreate") {
-    await db.dropTables();
-  }
-
-  await db.createTables();
+  await migrateDatabase(db, options.migrationsDir, options.mode);
 
   if (await Store.objects.using(db).exists()) {
     return { skipped: true, counts: {}, durationMs: performance.now() - started };

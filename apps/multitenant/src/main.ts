@@ -15,6 +15,7 @@ import { TENANT_HEADER, buildServer } from "./server.js";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 const DEFAULT_DB_FILE = path.join(APP_DIR, "var", "multitenant.db");
 const HOST = "127.0.0.1";
 const DEFAULT_PORT = 3000;
@@ -27,7 +28,8 @@ Every request except GET / names its store in the ${TENANT_HEADER} header.
 
 Options:
   --no-server, --once  print the report and exit instead of starting the server
-  --reimport           drop the app's tables and import the dataset again
+  --reimport           roll back the migrations (dropping the app's tables),
+                       migrate again and import the dataset again
                        (by default an existing import is kept)
   --rls                PostgreSQL only: add row-level security policies and
                        serve as the role RLS_ROLE, which the policies apply to
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
   let db = await openDatabase(target);
 
   try {
-    const imported = await importDataset(db, { csvDir: CSV_DIR, mode: options.reimport ? "recreate" : "skip" });
+    const imported = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: options.reimport ? "recreate" : "skip" });
 
     if (imported.skipped) {
       console.log("Import skipped: the database already contains the dataset (pass --reimport to load it again).");

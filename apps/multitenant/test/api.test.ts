@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Count, Q, QuerySet, Subquery, sql, withContext, type Database } from "@chakra-orm/core";
+import { Count, Migrator, Q, QuerySet, Subquery, loadMigrations, sql, withContext, type Database } from "@chakra-orm/core";
 import type { FastifyInstance } from "fastify";
 import { openDatabase, type DatabaseTarget } from "../src/connect";
 import { importDataset, readDataset } from "../src/import";
@@ -25,6 +25,7 @@ import { MissingTenantError, TENANT, TenantIsolationError, TenantQuery, tenantSq
 
 const APP_DIR = path.join(__dirname, "..");
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 
 const available = new Set((process.env.CHAKRA_AVAILABLE_DIALECTS ?? "sqlite").split(","));
 const PG = process.env.CHAKRA_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
@@ -169,7 +170,7 @@ describe.each(targets)("multitenant API on $name", ({ target, temporary, admin }
     }
 
     db = await openDatabase(resolved!);
-    const result = await importDataset(db, { csvDir: CSV_DIR, mode: "recreate", progress: null });
+    const result = await importDataset(db, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "recreate", progress: null });
     expect(result.counts).toEqual({
       country: 109,
       city: 600,
@@ -593,7 +594,7 @@ describe("PostgreSQL row-level security", () => {
 
     await recreateScratch("postgres", `${PG}/postgres`, name, true);
     admin = await openDatabase({ dialect: "postgres", location: `${PG}/${name}` });
-    await importDataset(admin, { csvDir: CSV_DIR, mode: "recreate", progress: null });
+    await importDataset(admin, { csvDir: CSV_DIR, migrationsDir: MIGRATIONS_DIR, mode: "recreate", progress: null });
     await enableRowLevelSecurity(admin, role);
     const url = new URL(`${PG}/${name}`);
     url.username = role;
@@ -684,7 +685,7 @@ describe("PostgreSQL schema per tenant", () => {
       const tenantDb = await openDatabase({ dialect: "postgres", location: `${PG}/${name}` }, { schema, makeDefault: false, name: schema });
 
       try {
-        await tenantDb.createTables();
+        await new Migrator(tenantDb, await loadMigrations(MIGRATIONS_DIR)).migrate();
 
         // Each schema gets the shared tables and its own store's customers and copies.
         for (const { model, label, rows } of tables) {

@@ -3,7 +3,12 @@
  * votes and badges become activity items, which the replay (or the seed)
  * adds to the feed in the order they happened on the site.
  */
-import type { Database } from "@chakra-orm/core";
+import {
+  Migrator,
+  introspect,
+  loadMigrations,
+  type Database,
+} from "@chakra-orm/core";
 import { readCsv, readersOf, type RecordReader } from "./csv.js";
 import {
   BADGE_CLASSES,
@@ -246,7 +251,13 @@ async function insertInBatches<T>(
 
 export interface ImportOptions {
   csvDir: string;
-  /** "skip" keeps a database that already contains users; "recreate" drops the tables first. */
+  /** The app's migrations folder (apps/realtime/migrations). */
+  migrationsDir: string;
+  /**
+   * "skip" leaves a database that already contains users untouched, and
+   * "recreate" rolls back every migration (dropping the app's tables),
+   * migrates again and imports again.
+   */
   mode: "skip" | "recreate";
   /**
    * Activity items added as history, with their original time as
@@ -261,19 +272,42 @@ export interface ImportResult {
 }
 
 /**
- * Creates the tables if needed, then imports users, posts and the seed
- * items in one transaction. bulkCreate runs no hooks, so the import
+ * Applies the app's pending migrations. "recreate" first rolls back every
+ * applied one, which drops the tables with their rows.
+ */
+export async function migrateDatabase(
+  db: Database,
+  migrationsDir: string,
+  mode: ImportOptions["mode"],
+): Promise<void> {
+  const migrator = new Migrator(db, await loadMigrations(migrationsDir));
+  const recorded = (await migrator.status()).some((item) => item.applied);
+
+  if (!recorded && (await introspect(db)).has(User.$meta.table)) {
+    throw new Error(
+      "The database has the app's tables but no applied migrations: db.createTables() built it. " +
+        'Record the initial migration without running it ("pnpm migrate --fake 0001_initial" in apps/realtime, with the same DATABASE_URL), ' +
+        "or delete the SQLite file to start over.",
+    );
+  }
+
+  if (mode === "recreate") {
+    await migrator.migrate({ target: "zero" });
+  }
+
+  await migrator.migrate();
+}
+
+/**
+ * Migrates the database to the latest schema, then imports users, posts
+ * and the seed items in one transaction. bulkCreate runs no hooks, so the import
  * publishes no changes.
  */
 export async function importDataset(
   db: Database,
   options: ImportOptions,
 ): Promise<ImportResult> {
-  if (options.mode === "recreate") {
-    await db.dropTables();
-  }
-
-  await db.createTables();
+  await migrateDatabase(db, options.migrationsDir, options.mode);
 
   if (await User.objects.using(db).exists()) {
     return { skipped: true, counts: {} };

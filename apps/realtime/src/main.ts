@@ -13,6 +13,7 @@ import { buildServer } from "./server.js";
 
 const APP_DIR = fileURLToPath(new URL("..", import.meta.url));
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 const PUBLIC_DIR = path.join(APP_DIR, "public");
 const DEFAULT_DB_FILE = path.join(APP_DIR, "var", "realtime.db");
 const HOST = "127.0.0.1";
@@ -27,7 +28,8 @@ the page on /, the JSON API, and WebSocket subscriptions on /ws.
 
 Options:
   --no-replay       do not replay the dataset's comments, votes and badges
-  --reimport        drop the app's tables and import the dataset again
+  --reimport        roll back the migrations (dropping the app's tables),
+                    migrate again and import the dataset again
   -h, --help        show this help
 
 Environment:
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   try {
     const imported = await importDataset(db, {
       csvDir: CSV_DIR,
+      migrationsDir: MIGRATIONS_DIR,
       mode: options.reimport ? "recreate" : "skip",
       seed: DEFAULT_SEED,
     });

@@ -129,6 +129,7 @@ describeCluster("two processes on one PostgreSQL database", () => {
     try {
       await importDataset(db, {
         csvDir: path.join(APP_DIR, "data", "csv"),
+        migrationsDir: path.join(APP_DIR, "migrations"),
         mode: "recreate",
         seed: 0,
       });

@@ -28,6 +28,7 @@ import {
 
 const APP_DIR = path.join(__dirname, "..");
 const CSV_DIR = path.join(APP_DIR, "data", "csv");
+const MIGRATIONS_DIR = path.join(APP_DIR, "migrations");
 const PUBLIC_DIR = path.join(APP_DIR, "public");
 /** A scratch database per jest run, so two runs on one server never collide. */
 const SCRATCH = `chakra_realtime_feed_${(process.env.CHAKRA_RUN_ID ?? "0").replace(/[^0-9]/g, "")}`;
@@ -75,6 +76,7 @@ describe.each(targets)("realtime feed on $name", ({ name, run }) => {
     db = await openDatabase(target);
     const imported = await importDataset(db, {
       csvDir: CSV_DIR,
+      migrationsDir: MIGRATIONS_DIR,
       mode: "recreate",
       seed: SEED,
     });

@@ -67,6 +67,7 @@ describeBrowser("live page in Chromium", () => {
     });
     await importDataset(db, {
       csvDir: path.join(APP_DIR, "data", "csv"),
+      migrationsDir: path.join(APP_DIR, "migrations"),
       mode: "recreate",
       seed: 5,
     });
