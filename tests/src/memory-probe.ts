@@ -3,7 +3,7 @@
  * grow: heap after a full GC, `query` listeners, active handles and
  * requests, and prepared statements on the server.
  */
-import { Database, sql } from "@chakra-orm/core";
+import { type Database, sql } from "@chakra-orm/core";
 import { Counter } from "./reliability-models";
 
 export interface MemorySnapshot {

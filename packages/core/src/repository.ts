@@ -58,16 +58,16 @@ export class Repository<M extends Model> {
 
   /** Returns the row with primary key `id`, or null. */
   find(id: unknown): Promise<M | null> {
-    return this.query().filter({ [this.model.$meta.pk.name]: id } as Conditions<M, {}>).first();
+    return this.query().filter({ [this.model.$meta.pk.name]: id } as Conditions<M, Record<never, never>>).first();
   }
 
   /** Returns the rows matching `conditions` (every row without them). */
-  list(conditions?: Conditions<M, {}>): Promise<M[]> {
+  list(conditions?: Conditions<M, Record<never, never>>): Promise<M[]> {
     return (conditions ? this.query().filter(conditions) : this.query()).all();
   }
 
   /** Counts the rows matching `conditions` (every row without them). */
-  count(conditions?: Conditions<M, {}>): Promise<number> {
+  count(conditions?: Conditions<M, Record<never, never>>): Promise<number> {
     return (conditions ? this.query().filter(conditions) : this.query()).count();
   }
 

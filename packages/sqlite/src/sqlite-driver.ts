@@ -197,17 +197,18 @@ export class SqliteDriver implements Driver {
       // One connection serves everything, so the rows are read at once and
       // the connection released before the first row is yielded; queries
       // inside the loop would wait for it forever otherwise.
-      const driver = this;
+      const acquire = () => this.acquire();
+      const release = () => this.release();
 
       return {
         async *[Symbol.asyncIterator]() {
-          const connection = (await driver.acquire()) as SqliteConnection;
+          const connection = (await acquire()) as SqliteConnection;
           let rows: unknown[];
 
           try {
             rows = runStatement(connection.prepare(query.sql), query, options).rows;
           } finally {
-            driver.release();
+            release();
           }
 
           for (const row of rows) {
