@@ -108,7 +108,7 @@ export abstract class SqlCompiler {
     return `"${name.replace(/"/g, '""')}"`;
   }
 
-  /** The placeholder for the parameter at 1-based `index`. */
+  /** Returns the placeholder for the parameter at 1-based `index`. */
   placeholder(_index: number): string {
     return "?";
   }
@@ -125,7 +125,7 @@ export abstract class SqlCompiler {
   /** The type and constraints of an auto-increment primary key column. */
   abstract autoIncrementPrimaryKey(field: Field): string;
 
-  /** A CHECK expression for a column, such as the values of an enum. */
+  /** Returns a CHECK expression for a column, such as the values of an enum. */
   columnCheck(field: Field): string | undefined {
     if (field.kind === "enum") {
       const values = (field.options.choices as readonly string[]).map(
@@ -501,7 +501,7 @@ export abstract class SqlCompiler {
     out.text(")");
   }
 
-  /** The SQL type name for a CAST. */
+  /** Returns the SQL type name for a CAST. */
   castType(type: CastType): string {
     const names: Record<CastType, string> = {
       integer: "integer",

@@ -404,7 +404,7 @@ export class Database extends EventEmitter {
    * Runs onCommit callbacks after a commit. The data is committed by then,
    * so a failing callback must not make the transaction look failed (a
    * caller would retry and write twice): its error is emitted as a
-   * `callbackError` event, or written to stderr when nobody listens, and
+   * `callbackError` event, or written to stderr when no listener is registered, and
    * the remaining callbacks still run.
    */
   async #runCommitCallbacks(callbacks: readonly (() => unknown)[]): Promise<void> {

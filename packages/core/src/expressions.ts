@@ -88,7 +88,7 @@ export abstract class Expression<T = unknown> {
     return false;
   }
 
-  /** The converter for values of this expression read from the database. */
+  /** Returns the converter for values of this expression read from the database. */
   reader(_scope: Scope, _compiler: SqlCompiler): Reader {
     return null;
   }
@@ -109,12 +109,12 @@ export abstract class Expression<T = unknown> {
     return new Arithmetic("/", this, other);
   }
 
-  /** An ascending ordering by this expression, for `orderBy()`. */
+  /** Returns an ascending ordering by this expression, for `orderBy()`. */
   asc(): OrderTerm {
     return new OrderTerm(this, false);
   }
 
-  /** A descending ordering by this expression, for `orderBy()`. */
+  /** Returns a descending ordering by this expression, for `orderBy()`. */
   desc(): OrderTerm {
     return new OrderTerm(this, true);
   }
@@ -127,7 +127,7 @@ export class OrderTerm {
     readonly descending: boolean,
   ) {}
 
-  /** The same ordering in the opposite direction. */
+  /** Returns the same ordering in the opposite direction. */
   reversed(): OrderTerm {
     return new OrderTerm(this.expression, !this.descending);
   }

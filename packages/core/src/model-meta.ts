@@ -62,7 +62,7 @@ export function snakeCase(name: string): string {
     .toLowerCase();
 }
 
-/** Everything Chakra knows about one model: table, fields and relations. */
+/** Metadata of one model: table, fields and relations. */
 export class ModelMeta {
   /** The class queries instantiate: the user's subclass once it is known. */
   cls!: ModelClass;
@@ -324,7 +324,7 @@ export function registerMeta(meta: ModelMeta): void {
   registry().set(meta.table, meta);
 }
 
-/** Every model defined in this process, keyed by table name. */
+/** Returns every model defined in this process. */
 export function registeredModels(): ModelMeta[] {
   return [...registry().values()];
 }

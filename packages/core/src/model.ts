@@ -45,7 +45,7 @@ export interface InstanceState {
   adding: boolean;
   /** The database the instance was read from or saved to. */
   db: Database | undefined;
-  /** Loaded relations by name; a many-valued one holds an array. */
+  /** Loaded relations by name. A many-valued relation maps to an array. */
   related: Map<string, unknown>;
   /** The result set the instance came from, for batched relation loads. */
   peers: Model[] | undefined;
@@ -55,7 +55,7 @@ export interface InstanceState {
   sets: Map<string, RelatedSet<Model>> | undefined;
 }
 
-/** A concrete model class, as the runtime sees it. */
+/** A concrete model class, as the runtime uses it. */
 export interface ModelClass<M extends Model = Model> {
   new (data?: any): M;
   readonly $meta: ModelMeta;
@@ -126,7 +126,7 @@ export type AbstractBase<F extends FieldMap> = {
  */
 export class Model<F extends FieldMap = FieldMap> {
   declare static readonly $meta: ModelMeta;
-  /** The field map, for type inference only; it holds nothing at run time. */
+  /** The field map, for type inference only. It is undefined at run time. */
   declare readonly $fields: F;
 
   static readonly [MODEL_BRAND] = true;
@@ -384,7 +384,7 @@ function jsonSafe(value: unknown): unknown {
   return value;
 }
 
-/** The instance attribute that holds a field's column value. */
+/** Returns the instance attribute that contains a field's column value. */
 export function attributeName(item: Field): string {
   return item instanceof ForeignKeyField ? `${item.name}Id` : item.name;
 }

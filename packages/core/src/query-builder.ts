@@ -295,7 +295,7 @@ export function buildWhere(scope: Scope, node: QNode): WhereNode | undefined {
 
 /**
  * Makes a negated lookup on a nullable column (or one reached through a
- * left join) keep SQL NULL out of the answer: NOT (x = 1) is NULL for a
+ * left join) keep SQL NULL out of the result: NOT (x = 1) is NULL for a
  * NULL x, so exclude() adds IS NOT NULL and such rows come back.
  */
 function containsJsonLookup(node: WhereNode): boolean {

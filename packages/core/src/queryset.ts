@@ -87,7 +87,7 @@ interface QueryState {
   prefetch: readonly string[];
   relationMode: "lazy" | "raise" | undefined;
   lock: LockNode | undefined;
-  /** Which rows of a SoftDelete model the query sees. */
+  /** Which rows of a SoftDelete model the query reads. */
   deleted: DeletedRows;
 }
 
@@ -163,7 +163,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
   fromCte(source: Cte<M>): QuerySet<M, A> {
     if (source.query.model.$meta !== this.#meta) {
       throw new ValidationError(
-        `${this.#caller("fromCte")}: the CTE "${source.name}" holds ${source.query.model.$meta.name} rows, not ${this.#meta.name} rows.`,
+        `${this.#caller("fromCte")}: the CTE "${source.name}" contains ${source.query.model.$meta.name} rows, not ${this.#meta.name} rows. Read it with ${source.query.model.$meta.name}.objects.fromCte().`,
         { model: this.#meta.name, value: source.name },
       );
     }
@@ -570,7 +570,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     }
 
     const rows = await query.#run(select, plan);
-    const shown = () => (conditions ? describeValue(conditions instanceof Q ? conditions.node : conditions) : "the query");
+    const shown = () => describeConditions(conditions);
 
     if (rows.length === 0) {
       throw new DoesNotExist(`${this.#meta.name} matching ${shown()} does not exist.`, {
@@ -995,7 +995,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     const { select, names, readers } = this.#valuesSelect(method, paths);
     const result = await db.execute(db.dialect.compiler.compile(select), { rowMode: "array", returnsRows: true });
     const rows = (result.rows as unknown[][]).map((row) =>
-      row.map((raw, index) => (raw === null || raw === undefined ? null : readers[index] ? readers[index]!(raw) : raw)),
+      row.map((raw, index) => readValue(raw, readers[index] ?? null)),
     );
 
     return { rows, names };
@@ -1076,9 +1076,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     return Object.fromEntries(
       entries.map(([name], index) => {
         const raw = row[index];
-        const read = readers[index];
-
-        return [name, raw === null || raw === undefined ? null : read ? read(raw) : raw];
+        return [name, readValue(raw, readers[index] ?? null)];
       }),
     ) as AnnotationValues<N>;
   }
@@ -1181,6 +1179,24 @@ function pinsPrimaryKey(conditions: unknown, meta: ModelMeta): boolean {
   return key !== undefined && key !== null && typeof key !== "object";
 }
 
+/** Converts one value read from the driver; SQL NULL becomes null. */
+function readValue(raw: unknown, read: Reader): unknown {
+  if (raw === null || raw === undefined) {
+    return null;
+  }
+
+  return read ? read(raw) : raw;
+}
+
+/** Describes get()'s conditions for an error message. */
+function describeConditions(conditions: unknown): string {
+  if (!conditions) {
+    return "the query";
+  }
+
+  return describeValue(conditions instanceof Q ? conditions.node : conditions);
+}
+
 /** Sets annotation values on hydrated instances from their rows. */
 function setAnnotations(rows: Model[], raw: unknown[][], plan: HydrationPlan): void {
   const annotations = plan.annotations ?? [];
@@ -1194,8 +1210,7 @@ function setAnnotations(rows: Model[], raw: unknown[][], plan: HydrationPlan): v
     const target = instance as unknown as Record<string, unknown>;
 
     for (const { name, index: column, read } of annotations) {
-      const item = row[column];
-      target[name] = item === null || item === undefined ? null : read ? read(item) : item;
+      target[name] = readValue(row[column], read);
     }
   });
 }
@@ -1341,7 +1356,14 @@ setExpressionContext({
   subquery: subqueryOf,
   subqueryReader(scope, query, column, compiler) {
     const values = query instanceof ValuesQuerySet ? query : undefined;
-    const inner = values ? values.query : query instanceof QuerySet ? query : undefined;
+    let inner: QuerySet<Model, object> | undefined;
+
+    if (values) {
+      inner = values.query;
+    } else if (query instanceof QuerySet) {
+      inner = query;
+    }
+
     const name = column ?? values?.paths[0] ?? inner?.model.$meta.pk.name;
 
     if (!inner || name === undefined) {

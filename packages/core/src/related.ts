@@ -43,7 +43,7 @@ export class RelatedSet<M> implements Iterable<M> {
     return stateOf(this.#owner).related.has(this.#name);
   }
 
-  /** The loaded related instances; throws RelationNotLoadedError if not loaded. */
+  /** Returns the loaded related instances; throws RelationNotLoadedError if not loaded. */
   toArray(): M[] {
     const related = stateOf(this.#owner).related;
 
@@ -74,7 +74,7 @@ export class RelatedSet<M> implements Iterable<M> {
     return this.toArray();
   }
 
-  /** A QuerySet over the related rows, for further filtering. */
+  /** Returns a QuerySet over the related rows, for further filtering. */
   query(): QuerySet<M & Model> {
     const relation = this.#relation;
     const ownerPk = this.#ownerPk();
