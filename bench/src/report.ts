@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { DatabaseResult, WorkloadResult } from "./runner.js";
 import { DATABASE_NAMES } from "./types.js";
+import { WORKLOADS } from "./workloads.js";
 
 export function writeResult(resultsDir: string, result: DatabaseResult): string {
   mkdirSync(resultsDir, { recursive: true });
@@ -102,6 +103,8 @@ function versions(result: DatabaseResult): string {
     .join("; ");
 }
 
+const SHORT_WORKLOADS = WORKLOADS.filter((workload) => workload.short).map((workload) => workload.title.toLowerCase()).join(", ");
+
 export function renderMarkdown(results: readonly DatabaseResult[], chartPath: string): string {
   const first = results[0];
   const lines = [
@@ -110,6 +113,7 @@ export function renderMarkdown(results: readonly DatabaseResult[], chartPath: st
     "Median time of one operation for each contender, and in brackets its ratio to the raw driver (lower is better).",
     "Every contender reads and writes the same tables and data, and every result is checked against the data set (row counts and a checksum over every column read), so a contender that does less work fails instead of winning.",
     "Contenders take turns within each round, in an order that rotates every round, after untimed warm-up rounds.",
+    `In each turn a short workload (${SHORT_WORKLOADS}) runs ${first?.sizes.burst ?? 1} operations back to back and counts their mean; a single operation of under a millisecond, timed right after another library's turn, measures mostly cold caches.`,
     "",
     "Run `pnpm bench` to reproduce these numbers, `pnpm bench --quick` for a smaller run, and `pnpm bench --help` for the options.",
     "The workloads and contenders are in `bench/src/`, the raw results in `bench/results/<database>.json`.",

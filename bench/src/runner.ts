@@ -8,7 +8,7 @@ import { createDatabase, loadDataset, type ServerUrls } from "./databases.js";
 import { CONTENDERS, type ContenderEntry } from "./contenders/index.js";
 import { describeMachine, packageVersion, type Machine } from "./machine.js";
 import { NotAvailableError, type Contender, type DatabaseName } from "./types.js";
-import { WORKLOADS, type Workload, type WorkloadContext, type WorkloadSizes } from "./workloads.js";
+import { WORKLOADS, type OperationOutput, type Workload, type WorkloadContext, type WorkloadSizes } from "./workloads.js";
 
 export type Status = "ok" | "failed" | "pending" | "unsupported" | "unavailable";
 
@@ -58,10 +58,10 @@ export interface RunPlan {
 export const FULL_DATASET: DatasetSize = { users: 1000, posts: 10_000, tags: 50, tagsPerPost: 3 };
 export const QUICK_DATASET: DatasetSize = { users: 100, posts: 1000, tags: 20, tagsPerPost: 3 };
 
-export const FULL_SIZES: WorkloadSizes = { lookupsPerOperation: 100, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 10_000, streamRows: 200_000 };
+export const FULL_SIZES: WorkloadSizes = { lookupsPerOperation: 100, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 10_000, streamRows: 200_000, burst: 20 };
 // Sized so `--quick` with all eight contenders on all three databases stays
 // under a minute on a 2-core machine.
-export const QUICK_SIZES: WorkloadSizes = { lookupsPerOperation: 10, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 500, streamRows: 2000 };
+export const QUICK_SIZES: WorkloadSizes = { lookupsPerOperation: 10, minViews: 50_000, listLimit: 50, eagerLimit: 100, bulkRows: 500, streamRows: 2000, burst: 2 };
 
 /** Rows per batch for contenders that page through the stream workload. */
 const STREAM_BATCH_SIZE = 1000;
@@ -94,9 +94,11 @@ function describeError(error: unknown): string {
 }
 
 function roundsFor(workload: Workload, plan: RunPlan): { rounds: number; warmup: number } {
-  const defaultRounds = plan.quick ? { light: 3, heavy: 1 } : { light: 10, heavy: 5 };
+  const defaultRounds = plan.quick ? { light: 3, heavy: 1 } : { light: 15, heavy: 5 };
   const rounds = plan.rounds ?? (workload.heavy ? defaultRounds.heavy : defaultRounds.light);
-  const warmup = plan.warmup ?? (plan.quick || workload.heavy ? 1 : 2);
+  // V8 optimizes a function only after many calls, so light workloads warm
+  // up long enough for every contender's hot path to be compiled.
+  const warmup = plan.warmup ?? (plan.quick || workload.heavy ? 1 : 10);
 
   return { rounds, warmup };
 }
@@ -107,6 +109,11 @@ interface Timed {
   baselineRssBytes?: number;
 }
 
+/**
+ * Times one sample: a single operation, or a burst of them for a short
+ * workload, reported as the time per operation. Every operation's result
+ * is checked and its writes undone after the clock stops.
+ */
 async function runOnce(workload: Workload, contender: Contender, context: WorkloadContext, round: number): Promise<Timed> {
   let baselineRssBytes: number | undefined;
 
@@ -115,17 +122,28 @@ async function runOnce(workload: Workload, contender: Contender, context: Worklo
     baselineRssBytes = process.memoryUsage.rss();
   }
 
+  const count = workload.short ? context.sizes.burst : 1;
+  const first = round * count;
+  const outputs: OperationOutput[] = [];
   const started = performance.now();
-  const output = await workload.run(contender, context, round);
-  const ms = performance.now() - started;
 
-  try {
-    await workload.verify(output, context, round);
-  } finally {
-    await workload.reset?.(context, round);
+  for (let index = 0; index < count; index += 1) {
+    outputs.push(await workload.run(contender, context, first + index));
   }
 
-  return { ms, peakRssBytes: output.peakRssBytes, baselineRssBytes };
+  const ms = (performance.now() - started) / count;
+
+  try {
+    for (const [index, output] of outputs.entries()) {
+      await workload.verify(output, context, first + index);
+    }
+  } finally {
+    for (let index = 0; index < count; index += 1) {
+      await workload.reset?.(context, first + index);
+    }
+  }
+
+  return { ms, peakRssBytes: outputs[0]?.peakRssBytes, baselineRssBytes };
 }
 
 async function runWorkload(workload: Workload, contenders: Contender[], context: WorkloadContext, plan: RunPlan): Promise<WorkloadResult> {

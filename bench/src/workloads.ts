@@ -23,6 +23,12 @@ export interface WorkloadSizes {
   eagerLimit: number;
   bulkRows: number;
   streamRows: number;
+  /**
+   * Operations run back to back in one timed sample of a short workload,
+   * so the sample measures steady-state work rather than the cold start
+   * after another contender's turn.
+   */
+  burst: number;
 }
 
 export interface WorkloadContext {
@@ -47,7 +53,13 @@ export interface Workload {
   unit: (sizes: WorkloadSizes) => string;
   /** Heavy workloads run fewer rounds. */
   heavy: boolean;
+  /** Short workloads run `sizes.burst` operations per timed sample. */
+  short?: boolean;
   prepare?(context: WorkloadContext): Promise<void>;
+  /**
+   * Runs one operation. `round` picks its inputs; the operations of one
+   * burst get consecutive round numbers, so each has its own inputs.
+   */
   run(contender: Contender, context: WorkloadContext, round: number): Promise<OperationOutput>;
   /** Throws MismatchError when the output is wrong. */
   verify(output: OperationOutput, context: WorkloadContext, round: number): Promise<void>;
@@ -141,6 +153,7 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: "filtered-list",
+    short: true,
     title: "Filtered list",
     unit: (sizes) => `views > ${sizes.minViews}, newest first, limit ${sizes.listLimit}`,
     heavy: false,
@@ -170,6 +183,7 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: "eager-load",
+    short: true,
     title: "Eager load",
     unit: (sizes) => `${sizes.eagerLimit} posts with author and tags`,
     heavy: false,
@@ -216,6 +230,7 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: "update-filter",
+    short: true,
     title: "Update by filter",
     unit: () => "views = views + 1 for one author's posts",
     heavy: false,

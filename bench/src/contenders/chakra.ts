@@ -1,8 +1,7 @@
 /** Chakra ORM from the workspace, with the same models an application would define. */
-import * as core from "@chakra-orm/core";
-import { Database, Model, field, manager } from "@chakra-orm/core";
+import { Count, Database, F, Model, Sum, field, manager } from "@chakra-orm/core";
 import type { Dialect, ModelClass } from "@chakra-orm/core";
-import { NotAvailableError, type AuthorTotals, type Contender, type Target } from "../types.js";
+import type { AuthorTotals, Contender, Target } from "../types.js";
 
 class User extends Model.define("users", {
   id: field.id(),
@@ -39,26 +38,9 @@ class PostTag extends Model.define("post_tags", {
   static objects = manager(this);
 }
 
-// F(), Count() and Sum() are new in core. They are looked up at run time so
-// the other workloads still run against a core that lacks them.
-type ExpressionFactory = (path: string) => { add(other: unknown): unknown };
-const expressions = core as unknown as Record<string, ExpressionFactory | undefined>;
-
-function expressionFactory(name: "F" | "Count" | "Sum"): ExpressionFactory {
-  const factory = expressions[name];
-
-  if (typeof factory !== "function") {
-    throw new NotAvailableError(`@chakra-orm/core does not export ${name}() yet`, "pending");
-  }
-
-  return factory;
-}
-
 /** Runs `views = views + 1` for one author through F(). */
 async function bumpViews(authorId: number): Promise<number> {
-  const F = expressionFactory("F");
-
-  return Post.objects.filter({ authorId }).update({ views: F("views").add(1) as never });
+  return Post.objects.filter({ authorId }).update({ views: F("views").add(1) });
 }
 
 /**
@@ -66,20 +48,13 @@ async function bumpViews(authorId: number): Promise<number> {
  * because core rejects an annotation that has the name of a field.
  */
 async function topAuthors(limit: number): Promise<AuthorTotals[]> {
-  const Count = expressionFactory("Count");
-  const Sum = expressionFactory("Sum");
-  const grouped = (Post.objects as unknown as { values(path: string): { annotate?: (annotations: object) => unknown } }).values("authorId");
+  const rows = await Post.objects
+    .values("authorId")
+    .annotate({ posts: Count("id"), totalViews: Sum("views") })
+    .orderBy("-totalViews", "authorId")
+    .limit(limit);
 
-  if (typeof grouped.annotate !== "function") {
-    throw new NotAvailableError("@chakra-orm/core has no values().annotate() yet", "pending");
-  }
-
-  const query = grouped.annotate({ posts: Count("id"), totalViews: Sum("views") }) as {
-    orderBy(...keys: string[]): { limit(count: number): PromiseLike<{ authorId: number; posts: number; totalViews: number }[]> };
-  };
-  const rows = await query.orderBy("-totalViews", "authorId").limit(limit);
-
-  return rows.map((row) => ({ authorId: row.authorId, posts: row.posts, views: row.totalViews }));
+  return rows.map((row) => ({ authorId: row.authorId, posts: row.posts, views: row.totalViews ?? 0 }));
 }
 
 async function loadDialect(target: Target): Promise<Dialect> {

@@ -52,7 +52,7 @@ export class SqlBuilder {
   }
 
   identifier(name: string): this {
-    this.sql += this.compiler.quote(name);
+    this.sql += this.compiler.quoted(name);
 
     return this;
   }
@@ -88,6 +88,8 @@ const LIKE_PATTERNS: Record<string, (text: string) => string> = {
   iendswith: (text) => `%${escapeLike(text)}`,
 };
 
+const QUOTE_MEMO_LIMIT = 10_000;
+
 const COMPARISONS: Record<string, string> = {
   exact: "=",
   gt: ">",
@@ -106,6 +108,27 @@ export abstract class SqlCompiler {
   /** Quotes an identifier, doubling the quote character inside it. */
   quote(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  readonly #quoted = new Map<string, string>();
+
+  /**
+   * quote() with a memo: a query quotes the same table and column names
+   * every time it compiles. The memo stops growing at QUOTE_MEMO_LIMIT
+   * names, so generated aliases cannot fill memory.
+   */
+  quoted(name: string): string {
+    let found = this.#quoted.get(name);
+
+    if (found === undefined) {
+      found = this.quote(name);
+
+      if (this.#quoted.size < QUOTE_MEMO_LIMIT) {
+        this.#quoted.set(name, found);
+      }
+    }
+
+    return found;
   }
 
   /** Returns the placeholder for the parameter at 1-based `index`. */

@@ -24,6 +24,7 @@ import { type QNode } from "./q.js";
 import type { LookupName } from "./types.js";
 import { OrderTerm, isExpression, isQuerySource, subqueryFor, type Expression } from "./expressions.js";
 import { declaredLookup, searchLookup } from "./field-lookups.js";
+import { SqlBuilder, type SqlCompiler } from "./compiler.js";
 
 const LOOKUPS: ReadonlySet<string> = new Set<LookupName>([
   "exact",
@@ -620,6 +621,44 @@ export function buildLookup(scope: Scope, key: string, item: unknown): WhereNode
   return lookupNode(scope, key, resolved.column, field, rest[0] as LookupName, item);
 }
 
+/** A plain lookup's SQL and parameters for one value; see leafBinder(). */
+export type LeafBinder = (item: unknown) => SqlBuilder;
+
+/**
+ * Returns a function that compiles the lookup `key` for any value, with
+ * the column resolved once. Each call runs the same value checks and
+ * compiler code as a full build, so its parameters are the ones a full
+ * build would bind. Returns undefined for keys whose SQL may depend on
+ * more than the key: annotations, search fields, JSON fields, declared
+ * lookups and many-valued relations.
+ */
+export function leafBinder(scope: Scope, key: string, compiler: SqlCompiler): LeafBinder | undefined {
+  const root = key.split("__", 1)[0]!;
+
+  if (scope.annotations.has(root) || scope.meta.fieldsByName.get(root)?.kind === "search" || splitAtManyRelation(scope, key)) {
+    return undefined;
+  }
+
+  const { column: lhs, field, rest } = resolveColumn(scope, key);
+  const named = rest[0];
+  const declared = (field.options.lookups as readonly string[] | undefined) ?? [];
+
+  if (field.kind === "json" || rest.length > 1 || (named !== undefined && (!isLookupName(named) || declared.includes(named)))) {
+    return undefined;
+  }
+
+  return (item) => {
+    const out = new SqlBuilder(compiler);
+    const node =
+      named === undefined
+        ? lookupNode(scope, key, lhs, field, item === null ? "isnull" : "exact", item === null ? true : item)
+        : lookupNode(scope, key, lhs, field, named as LookupName, item);
+    compiler.where(out, node);
+
+    return out;
+  };
+}
+
 function annotationLookup(
   scope: Scope,
   key: string,
@@ -663,7 +702,21 @@ function annotationLookup(
   return { kind: "lookup", lookup, lhs: annotation.node, value, field: undefined };
 }
 
-function validLookups(field: Field): Set<string> {
+const lookupsByKind = new Map<string, ReadonlySet<string>>();
+
+/** The lookups a field accepts; one set per field kind, built on first use. */
+function validLookups(field: Field): ReadonlySet<string> {
+  let found = lookupsByKind.get(field.kind);
+
+  if (!found) {
+    found = lookupsForKind(field);
+    lookupsByKind.set(field.kind, found);
+  }
+
+  return found;
+}
+
+function lookupsForKind(field: Field): Set<string> {
   const names = new Set(["exact", "in", "isnull", "gt", "gte", "lt", "lte", "range"]);
 
   if (["string", "text", "enum", "uuid", "json"].includes(field.kind)) {

@@ -19,6 +19,7 @@ import {
 } from "./errors.js";
 import { retry } from "./retry.js";
 import { hydrate, selectModelColumns, type HydrationPlan } from "./hydrate.js";
+import { cachedSelect, type PreparedSelect } from "./select-cache.js";
 import { prefetch } from "./loading.js";
 import type { ModelMeta } from "./model-meta.js";
 import { STATE, type Model, type ModelClass } from "./model.js";
@@ -503,13 +504,43 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
     return this.db.dialect.compiler.compile(this.#buildSelect("toSQL").select);
   }
 
-  async #run(select: SelectNode, plan: HydrationPlan): Promise<M[]> {
+  /**
+   * The compiled SELECT of a terminal method. Queries without annotations,
+   * CTEs, AST conditions or locks go through the shape cache, which skips
+   * building and compiling when only the compared values changed.
+   */
+  #prepare(method: string, ordering: readonly OrderItem[], limit: number | undefined, offset: number | undefined): PreparedSelect {
     const db = this.db;
-    const result = await db.execute(db.dialect.compiler.compile(select), {
-      rowMode: "array",
-      returnsRows: true,
-      bigintColumns: plan.parts.flatMap((part) => part.reader.bigintColumns.map((index) => part.start + index)),
-    });
+    const state = this.#state;
+    const build = (): PreparedSelect => {
+      const { select, plan } = this.#buildSelect(method, ordering);
+      select.limit = limit;
+      select.offset = offset;
+
+      return { query: db.dialect.compiler.compile(select), plan, bigintColumns: bigintColumnsOf(plan) };
+    };
+
+    if (state.annotations.length > 0 || state.ctes.length > 0 || state.fromCte || state.nodes.length > 0 || state.lock) {
+      return build();
+    }
+
+    const parts = {
+      method,
+      filters: state.filters,
+      ordering,
+      selectRelated: state.selectRelated,
+      distinct: state.distinct,
+      deleted: state.deleted,
+      limit,
+      offset,
+    };
+
+    return cachedSelect(parts, this.#meta, this.#caller(method), db.dialect.compiler, build);
+  }
+
+  async #run({ query, plan, bigintColumns }: PreparedSelect): Promise<M[]> {
+    const db = this.db;
+    const result = await db.execute(query, { rowMode: "array", returnsRows: true, bigintColumns });
     const rows = hydrate(result.rows, plan, db, this.#state.relationMode ?? db.relationLoading) as M[];
     setAnnotations(rows, result.rows as unknown[][], plan);
 
@@ -522,17 +553,13 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
 
   /** Runs the query and returns every matching instance. */
   async all(): Promise<M[]> {
-    const { select, plan } = this.#buildSelect("all");
-
-    return this.#run(select, plan);
+    return this.#run(this.#prepare("all", this.#ordering(), this.#state.limit, this.#state.offset));
   }
 
   /** Returns the first row in the query's order (by primary key if unordered). */
   async first(): Promise<M | null> {
     const ordering = this.#ordering();
-    const { select, plan } = this.#buildSelect("first", ordering.length > 0 ? ordering : [this.#meta.pk.name]);
-    select.limit = 1;
-    const [row] = await this.#run(select, plan);
+    const [row] = await this.#run(this.#prepare("first", ordering.length > 0 ? ordering : [this.#meta.pk.name], 1, this.#state.offset));
 
     return row ?? null;
   }
@@ -551,9 +578,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
 
       return key.startsWith("-") ? key.slice(1) : `-${key}`;
     });
-    const { select, plan } = this.#buildSelect("last", reversed);
-    select.limit = 1;
-    const [row] = await this.#run(select, plan);
+    const [row] = await this.#run(this.#prepare("last", reversed, 1, this.#state.offset));
 
     return row ?? null;
   }
@@ -561,15 +586,10 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
   /** Returns the one matching row; raises DoesNotExist or MultipleObjectsReturned. */
   async get(conditions?: Conditions<M, A>): Promise<M> {
     const query = conditions ? this.filter(conditions) : this;
-    const { select, plan } = query.#buildSelect("get", []);
-
     // Two rows are enough to tell "one" from "several". An exact match on
     // the primary key can return one row at most, so it needs no LIMIT.
-    if (!pinsPrimaryKey(conditions, this.#meta)) {
-      select.limit = 2;
-    }
-
-    const rows = await query.#run(select, plan);
+    const limit = pinsPrimaryKey(conditions, this.#meta) ? query.#state.limit : 2;
+    const rows = await query.#run(query.#prepare("get", [], limit, query.#state.offset));
     const shown = () => describeConditions(conditions);
 
     if (rows.length === 0) {
@@ -1130,8 +1150,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
    */
   async *[Symbol.asyncIterator](): AsyncIterator<M> {
     const db = this.db;
-    const { select, plan } = this.#buildSelect("iterate");
-    const compiled = db.dialect.compiler.compile(select);
+    const { query: compiled, plan, bigintColumns } = this.#prepare("iterate", this.#ordering(), this.#state.limit, this.#state.offset);
     const mode = this.#state.relationMode ?? db.relationLoading;
     let batch: unknown[] = [];
     const flush = async () => {
@@ -1152,7 +1171,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
       rowMode: "array",
       returnsRows: true,
       batchSize: STREAM_BATCH_SIZE,
-      bigintColumns: plan.parts.flatMap((part) => part.reader.bigintColumns.map((index) => part.start + index)),
+      bigintColumns,
     })) {
       batch.push(row);
 
@@ -1165,6 +1184,11 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
       yield* await flush();
     }
   }
+}
+
+/** Positions of the 64-bit integer columns in a plan's rows. */
+function bigintColumnsOf(plan: HydrationPlan): number[] {
+  return plan.parts.flatMap((part) => part.reader.bigintColumns.map((index) => part.start + index));
 }
 
 /** True when `conditions` is a plain object with an exact match on the primary key. */
