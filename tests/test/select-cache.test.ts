@@ -14,7 +14,7 @@ eachDialect("select cache", ({ db }) => {
 
   afterEach(() => clearTables(db()));
 
-  test("a repeated shape skips compiling and still binds each query's values", async () => {
+  test("repeated shape compiles once", async () => {
     const compiler = db().dialect.compiler;
     const select = jest.spyOn(compiler, "select");
 
@@ -23,7 +23,7 @@ eachDialect("select cache", ({ db }) => {
         expect((await Post.objects.get({ id: post.id })).title).toBe(post.title);
       }
 
-      // The first lookup compiles and stores the shape; the others reuse it.
+      // The first lookup compiles and stores the shape, and the others reuse it.
       expect(select.mock.calls.length).toBeLessThanOrEqual(1);
     } finally {
       select.mockRestore();
@@ -35,7 +35,7 @@ eachDialect("select cache", ({ db }) => {
     const run = (authorId: number, min: number, max: number) =>
       Post.objects.filter({ authorId, views__gte: min, views__lt: max }).orderBy("views").flatValues("title");
 
-    // flatValues runs through values(); all() is the cached path.
+    // flatValues() runs through values(), while all() takes the cached path.
     const titles = async (authorId: number, min: number, max: number) =>
       (await Post.objects.filter({ authorId, views__gte: min, views__lt: max }).orderBy("views").all()).map((post) => post.title);
 
@@ -46,7 +46,7 @@ eachDialect("select cache", ({ db }) => {
     expect(await titles(ana.id, 60, 200)).toEqual(["Hello ORM"]);
   });
 
-  test("equal values in one query do not confuse later ones", async () => {
+  test("equal values stay unambiguous", async () => {
     const { ana, bo } = fixtures;
     const found = async (author: number, editor: number) =>
       (await Post.objects.filter({ authorId: author, editorId: editor }).all()).map((post) => post.title);
@@ -57,7 +57,7 @@ eachDialect("select cache", ({ db }) => {
     expect(await found(bo.id, ana.id)).toEqual(["ÉCOLE straße"]);
   });
 
-  test("limit and offset change per query", async () => {
+  test("limit and offset rebind", async () => {
     const page = async (limit: number, offset: number) =>
       (await Post.objects.orderBy("-views").limit(limit).offset(offset).all()).map((post) => post.views);
 
@@ -69,7 +69,7 @@ eachDialect("select cache", ({ db }) => {
     expect((await Post.objects.orderBy("views").last())?.views).toBe(100);
   });
 
-  test("null, booleans and lists of other lengths", async () => {
+  test("null, booleans and lists", async () => {
     const count = (conditions: Record<string, unknown>) => Post.objects.filter(conditions as never).all().then((rows) => rows.length);
 
     expect(await count({ rating: null })).toBe(4);
@@ -86,7 +86,7 @@ eachDialect("select cache", ({ db }) => {
     expect(await count({ views__in: [7, 0] })).toBe(2);
   });
 
-  test("text lookups bind each pattern", async () => {
+  test("text lookup patterns rebind", async () => {
     const titles = async (conditions: Record<string, unknown>) =>
       (await Post.objects.filter(conditions as never).orderBy("title").all()).map((post) => post.title);
 
@@ -99,7 +99,7 @@ eachDialect("select cache", ({ db }) => {
     expect(await titles({ title__startswith: "Dr" })).toEqual(["Draft notes"]);
   });
 
-  test("Q trees, exclusions and relation paths", async () => {
+  test("Q trees, exclusions, relation paths", async () => {
     const titles = async (query: { all(): Promise<Post[]> }) => (await query.all()).map((post) => post.title).sort();
 
     expect(await titles(Post.objects.filter(Q.or({ views: 100 }, { views: 0 })))).toEqual(["Draft notes", "Hello ORM"]);
@@ -114,7 +114,7 @@ eachDialect("select cache", ({ db }) => {
     expect(await titles(Post.objects.filter({ tags__name: "sql", views__lt: 60 }))).toEqual(["50% off: SQL_tricks", "Why joins duplicate rows"]);
   });
 
-  test("selectRelated shapes hydrate the related row of each query", async () => {
+  test("selectRelated rows per query", async () => {
     const { posts } = fixtures;
 
     for (const post of posts) {
@@ -124,7 +124,7 @@ eachDialect("select cache", ({ db }) => {
     }
   });
 
-  test("a bad value on a stored shape raises the same error", async () => {
+  test("bad value on stored shape", async () => {
     await Post.objects.filter({ views__gt: 1 }).all();
 
     const bad = () => Post.objects.filter({ views__gt: "many" as never }).all();
@@ -133,7 +133,7 @@ eachDialect("select cache", ({ db }) => {
     expect((await Post.objects.filter({ views__gt: 60 }).all()).map((post) => post.title)).toEqual(["Hello ORM"]);
   });
 
-  test("decimal, date and big integer comparisons", async () => {
+  test("decimal, date, bigint comparisons", async () => {
     await Sample.objects.bulkCreate([
       { label: "a", amount: "1.50", at: new Date("2024-01-01T00:00:00.000Z"), big: 2n ** 60n },
       { label: "b", amount: "10.25", at: new Date("2024-06-01T00:00:00.000Z"), big: -5n },

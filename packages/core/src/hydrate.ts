@@ -89,10 +89,10 @@ export function selectModelColumns(
   };
 
   add(scope.meta, scope.alias, -1, "");
-  const partByPath = new Map<string, { index: number; alias: string; meta: ModelMeta; nullable: boolean }>();
+  const partByPath = new Map<string, { index: number; alias: string; meta: ModelMeta }>();
 
   for (const path of selectRelated) {
-    let current = { index: 0, alias: scope.alias, meta: scope.meta, nullable: false };
+    let current = { index: 0, alias: scope.alias, meta: scope.meta };
     let prefix = "";
 
     for (const name of path.split("__")) {
@@ -113,10 +113,13 @@ export function selectModelColumns(
         );
       }
 
-      const nullable = current.nullable || item.nullable;
-      const joined = scope.joinForward(`$select:${prefix}`, current.alias, item, nullable ? "left" : "inner");
+      // Always a LEFT JOIN, even for a required key: loading a relation
+      // must never drop a row of the queried model, and MySQL and MariaDB
+      // may reorder an inner join to read the related table first, which
+      // turns `orderBy("id").limit(100)` into a sort of the whole join.
+      const joined = scope.joinForward(`$select:${prefix}`, current.alias, item, "left");
       const index = add(joined.meta, joined.alias, current.index, name);
-      current = { index, alias: joined.alias, meta: joined.meta, nullable };
+      current = { index, alias: joined.alias, meta: joined.meta };
       partByPath.set(prefix, current);
     }
   }

@@ -2,7 +2,7 @@
  * Compiled SELECTs by query shape. Two queries have the same shape when
  * they differ only in the values they compare with: the same model,
  * method, condition keys and value types, ordering, related paths and
- * slice bounds. A shape compiles once; later queries of that shape bind
+ * slice bounds. A shape compiles once, and later queries of that shape bind
  * their values into the stored SQL and skip building and compiling.
  *
  * The cache checks itself. When a shape is first compiled, each condition
@@ -26,7 +26,7 @@ const SHAPES_PER_MODEL = 256;
 /** Statements with more parameters than this are not cached. */
 const MAX_PARAMETERS = 64;
 
-/** What a query contributes to its shape besides its conditions. */
+/** The parts of a query, besides its conditions, that make up its shape. */
 export interface ShapeParts {
   method: string;
   filters: readonly QNode[];
@@ -86,7 +86,7 @@ function shapesFor(compiler: SqlCompiler, meta: ModelMeta): Map<string, CachedSe
   return shapes;
 }
 
-/** A one-letter type of a condition value, or undefined if its SQL could depend on more. */
+/** Returns a one-letter type of a condition value, or undefined if its SQL could depend on more. */
 function valueType(item: unknown): string | undefined {
   switch (typeof item) {
     case "string":
@@ -129,7 +129,7 @@ function valueType(item: unknown): string | undefined {
   }
 }
 
-/** Appends the shape of one condition tree to `out`; false if it cannot be cached. */
+/** Appends the shape of one condition tree to `out`. Returns false if it cannot be cached. */
 function describeNode(node: QNode, out: { key: string; keys: string[]; values: unknown[] }): boolean {
   switch (node.kind) {
     case "leaf": {
@@ -178,7 +178,7 @@ function describeNode(node: QNode, out: { key: string; keys: string[]; values: u
   }
 }
 
-/** The shape of a query, or undefined when its SQL may depend on its values. */
+/** Returns the shape of a query, or undefined when its SQL may depend on its values. */
 export function describeShape(parts: ShapeParts): Shape | undefined {
   let ordering = "";
 
@@ -230,7 +230,7 @@ function sameParameter(a: unknown, b: unknown): boolean {
   return typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b);
 }
 
-/** Binds a shape's values into a stored statement; undefined if any condition's SQL differs. */
+/** Binds a shape's values for a stored statement, or returns undefined if any condition's SQL differs. */
 function bind(entry: CachedSelect, shape: Shape, compiler: SqlCompiler): unknown[] | undefined {
   const params: unknown[] = [];
 

@@ -162,12 +162,12 @@ describe("multi-valued relations", () => {
 describe("selectRelated", () => {
   const userColumns = (alias: string) => USER_COLUMNS.replaceAll('"users".', `"${alias}".`);
 
-  test("inner join for a required key, left for a nullable one", () => {
+  test("left joins for required and nullable keys alike", () => {
     const compiled = Post.objects.orderBy().selectRelated("author", "editor").toSQL();
 
     expect(compiled.sql).toBe(
       `select ${POST_COLUMNS}, ${userColumns("j1")}, ${userColumns("j2")} from "posts"` +
-        ` inner join "users" as "j1" on "j1"."id" = "posts"."author_id"` +
+        ` left join "users" as "j1" on "j1"."id" = "posts"."author_id"` +
         ` left join "users" as "j2" on "j2"."id" = "posts"."editor_id"`,
     );
   });
@@ -178,8 +178,8 @@ describe("selectRelated", () => {
 
     expect(compiled.sql).toBe(
       `select ${COMMENT_COLUMNS}, ${postColumns}, ${userColumns("j2")}, ${userColumns("j3")} from "comments"` +
-        ' inner join "posts" as "j1" on "j1"."id" = "comments"."post_id"' +
-        ' inner join "users" as "j2" on "j2"."id" = "j1"."author_id"' +
+        ' left join "posts" as "j1" on "j1"."id" = "comments"."post_id"' +
+        ' left join "users" as "j2" on "j2"."id" = "j1"."author_id"' +
         ' left join "users" as "j3" on "j3"."id" = "comments"."author_id"',
     );
   });

@@ -103,6 +103,75 @@ export function formatDateTime(date: Date): string {
  * to 1900-1999.
  */
 export function parseDateTime(text: string): Date {
+  return parseFixedDateTime(text) ?? parseDateTimeText(text);
+}
+
+/** Reads the digits at `start` to `end` (exclusive), or -1 if one is not a digit. */
+function digits(text: string, start: number, end: number): number {
+  let value = 0;
+
+  for (let index = start; index < end; index += 1) {
+    const code = text.charCodeAt(index) - 48;
+
+    if (code < 0 || code > 9) {
+      return -1;
+    }
+
+    value = value * 10 + code;
+  }
+
+  return value;
+}
+
+/**
+ * The fast path for the text mysql2 writes, `YYYY-MM-DD HH:MM:SS` with an
+ * optional fraction, read by character codes; a row of a large result
+ * pays for this once per DATETIME column. Returns undefined for any other
+ * layout, which the regular expression then reads.
+ */
+function parseFixedDateTime(text: string): Date | undefined {
+  const separator = text.charCodeAt(10);
+
+  if (
+    text.length < 19 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    (separator !== 32 && separator !== 84) ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hours = digits(text, 11, 13);
+  const minutes = digits(text, 14, 16);
+  const seconds = digits(text, 17, 19);
+  let milliseconds = 0;
+
+  if (text.length > 19) {
+    const end = Math.min(text.length, 23);
+
+    if (text.charCodeAt(19) !== 46 || text.length < 21 || text.length > 26 || digits(text, 20, text.length) < 0) {
+      return undefined;
+    }
+
+    milliseconds = digits(text, 20, end) * 10 ** (23 - end);
+  }
+
+  if (year < 0 || month < 0 || day < 0 || hours < 0 || minutes < 0 || seconds < 0) {
+    return undefined;
+  }
+
+  const date = new Date(Date.UTC(2000, month - 1, day, hours, minutes, seconds, milliseconds));
+  date.setUTCFullYear(year);
+
+  return date;
+}
+
+function parseDateTimeText(text: string): Date {
   const match = DATE_TIME.exec(text);
 
   if (!match) {

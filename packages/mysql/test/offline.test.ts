@@ -11,6 +11,7 @@ import {
   manager,
 } from "@chakra-orm/core";
 import { jsonPath, mysql, translateMysqlError } from "../src/index.js";
+import { parseDateTime } from "../src/mysql-types.js";
 
 class Tag extends Model.define("tags", {
   id: field.id(),
@@ -131,5 +132,31 @@ describe("MySQL SQL shapes", () => {
       "start transaction read only",
     ]);
     expect(() => dialect.beginStatements({ isolation: "chaos" as never })).toThrow(/Invalid isolation level/);
+  });
+});
+
+describe("parseDateTime", () => {
+  test("reads every layout mysql2 writes, in UTC", () => {
+    const cases: [string, string][] = [
+      ["2024-03-05 10:00:00", "2024-03-05T10:00:00.000Z"],
+      ["2024-03-05 10:00:00.5", "2024-03-05T10:00:00.500Z"],
+      ["2024-03-05 10:00:00.12", "2024-03-05T10:00:00.120Z"],
+      ["1969-07-20 20:17:40.123", "1969-07-20T20:17:40.123Z"],
+      ["1969-07-20 20:17:40.123999", "1969-07-20T20:17:40.123Z"],
+      ["0001-01-01 00:00:00.000", "0001-01-01T00:00:00.000Z"],
+      ["0099-03-04 05:06:07.008", "0099-03-04T05:06:07.008Z"],
+      ["9999-12-31T23:59:59.999", "9999-12-31T23:59:59.999Z"],
+      ["2024-02-29 12:00:00", "2024-02-29T12:00:00.000Z"],
+    ];
+
+    for (const [text, iso] of cases) {
+      expect(parseDateTime(text).toISOString()).toBe(iso);
+    }
+  });
+
+  test("text in another layout is an invalid date", () => {
+    for (const text of ["2024-03-05", "2024-03-05 10:00", "2024/03/05 10:00:00", "2024-03-05 10:00:00.", "2024-03-05 10:00:00.1234567", "2024-03-05x10:00:00", "20a4-03-05 10:00:00"]) {
+      expect(Number.isNaN(parseDateTime(text).getTime())).toBe(true);
+    }
   });
 });
