@@ -1,4 +1,4 @@
-import { InvalidPageError, Paginator } from "@chakra-orm/core";
+import { InvalidPageError, Paginator, ValidationError } from "@chakra-orm/core";
 import { eachDialect } from "../src/dialects";
 import { Author, Post, Sample, clearTables, insertBlogFixtures } from "../src/models";
 
@@ -67,6 +67,33 @@ eachDialect("queryset", ({ db }) => {
 
     expect(count).toBe(1234);
     expect(sum).toBe((1233 * 1234) / 2);
+  });
+
+  test("iterate with a batch size", async () => {
+    await Sample.objects.bulkCreate(Array.from({ length: 25 }, (_, index) => ({ label: `b${index}`, integer: index })));
+    const seen: number[] = [];
+
+    for await (const sample of Sample.objects.orderBy("integer").iterate({ batchSize: 4 })) {
+      seen.push(sample.integer!);
+    }
+
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, index) => index));
+    expect(() => Sample.objects.iterate({ batchSize: 0 })).toThrow(/invalid batchSize 0/);
+    expect(() => Sample.objects.iterate({ batchSize: 1.5 })).toThrow(ValidationError);
+  });
+
+  test("leaving a stream early frees its connection", async () => {
+    await Sample.objects.bulkCreate(Array.from({ length: 30 }, (_, index) => ({ label: `e${index}`, integer: index })));
+
+    for (let round = 0; round < 3; round += 1) {
+      for await (const sample of Sample.objects.orderBy("integer").iterate({ batchSize: 5 })) {
+        if (sample.integer === 7) {
+          break;
+        }
+      }
+    }
+
+    expect(await Sample.objects.count()).toBe(30);
   });
 
   test("streaming runs other queries between rows", async () => {

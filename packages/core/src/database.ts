@@ -198,11 +198,11 @@ export class Database extends EventEmitter {
     }
   }
 
-  /** Streams rows of a compiled SELECT in batches. */
+  /** Streams rows of a compiled SELECT, a batch of rows at a time. */
   async *stream(
     query: CompiledQuery,
     options: ExecuteOptions & { batchSize: number },
-  ): AsyncGenerator<unknown[]> {
+  ): AsyncGenerator<unknown[][]> {
     const frame = this.#frame();
 
     if (frame) {

@@ -37,11 +37,14 @@ export interface ExecuteOptions {
 /** One open connection. Calls on it never overlap: core serializes them. */
 export interface DriverConnection {
   execute(query: CompiledQuery, options: ExecuteOptions): Promise<QueryResult>;
-  /** Streams rows with bounded memory, in batches of about `batchSize`. */
+  /**
+   * Streams rows with bounded memory. Each item is a batch of at most
+   * `batchSize` rows, so callers pay the cost of an async step per batch.
+   */
   stream(
     query: CompiledQuery,
     options: ExecuteOptions & { batchSize: number },
-  ): AsyncIterable<unknown[]>;
+  ): AsyncIterable<unknown[][]>;
 }
 
 export interface Driver {
@@ -56,7 +59,7 @@ export interface Driver {
   stream?(
     query: CompiledQuery,
     options: ExecuteOptions & { batchSize: number },
-  ): AsyncIterable<unknown[]> | undefined;
+  ): AsyncIterable<unknown[][]> | undefined;
 }
 
 export type IsolationLevel =

@@ -109,8 +109,8 @@ const EMPTY_STATE: QueryState = {
   deleted: "hide",
 };
 
-/** Rows streamed per batch by `for await`. */
-const STREAM_BATCH_SIZE = 500;
+/** Rows streamed per batch by `for await` and iterate(). */
+const STREAM_BATCH_SIZE = 1000;
 /** Runs of an outermost updateOrCreate() transaction that a deadlock may cost. */
 const UPDATE_OR_CREATE_ATTEMPTS = 3;
 
@@ -505,7 +505,7 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
   }
 
   /**
-   * The compiled SELECT of a terminal method. Queries without annotations,
+   * Returns the compiled SELECT of a terminal method. Queries without annotations,
    * CTEs, AST conditions or locks go through the shape cache, which skips
    * building and compiling when only the compared values changed.
    */
@@ -1146,47 +1146,96 @@ export class QuerySet<M extends Model, A extends object = Record<never, never>> 
 
   /**
    * Streams the results with bounded memory: rows come from a driver
-   * cursor in batches, and prefetches run per batch.
+   * cursor `batchSize` at a time (default 1000), and prefetches run per
+   * batch. `for await (const row of qs)` is the same as `qs.iterate()`.
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<M> {
-    const db = this.db;
-    const { query: compiled, plan, bigintColumns } = this.#prepare("iterate", this.#ordering(), this.#state.limit, this.#state.offset);
-    const mode = this.#state.relationMode ?? db.relationLoading;
-    let batch: unknown[] = [];
-    const flush = async () => {
-      const chunk = batch;
-      const rows = hydrate(chunk, plan, db, mode) as M[];
-      batch = [];
+  iterate(options: { batchSize?: number } = {}): AsyncIterable<M> {
+    const batchSize = options.batchSize === undefined ? STREAM_BATCH_SIZE : checkCount(this.#caller("iterate"), "batchSize", options.batchSize);
 
-      setAnnotations(rows, chunk as unknown[][], plan);
+    if (batchSize === 0) {
+      throw new ValidationError(`${this.#caller("iterate")}: invalid batchSize 0. Pass a whole number of 1 or more.`, {
+        model: this.#meta.name,
+        value: 0,
+      });
+    }
+
+    return { [Symbol.asyncIterator]: () => rowsOf(this.#batches(batchSize)) };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<M> {
+    return rowsOf(this.#batches(STREAM_BATCH_SIZE));
+  }
+
+  /** Yields the streamed rows in hydrated batches, with their prefetches done. */
+  async *#batches(batchSize: number): AsyncGenerator<M[]> {
+    const db = this.db;
+    const { query, plan, bigintColumns } = this.#prepare("iterate", this.#ordering(), this.#state.limit, this.#state.offset);
+    const mode = this.#state.relationMode ?? db.relationLoading;
+
+    for await (const chunk of db.stream(query, { rowMode: "array", returnsRows: true, batchSize, bigintColumns })) {
+      const rows = hydrate(chunk, plan, db, mode) as M[];
+      setAnnotations(rows, chunk, plan);
 
       for (const path of this.#state.prefetch) {
         await prefetch(db, rows, path);
       }
 
-      return rows;
-    };
-
-    for await (const row of db.stream(compiled, {
-      rowMode: "array",
-      returnsRows: true,
-      batchSize: STREAM_BATCH_SIZE,
-      bigintColumns,
-    })) {
-      batch.push(row);
-
-      if (batch.length >= STREAM_BATCH_SIZE) {
-        yield* await flush();
-      }
-    }
-
-    if (batch.length > 0) {
-      yield* await flush();
+      yield rows;
     }
   }
 }
 
-/** Positions of the 64-bit integer columns in a plan's rows. */
+/**
+ * Iterates the rows of a stream of batches. Rows already in hand come
+ * back without a generator step, which an async generator would take
+ * for every row.
+ */
+function rowsOf<M>(batches: AsyncGenerator<M[]>): AsyncIterator<M> {
+  let current: M[] = [];
+  let index = 0;
+
+  const nextBatch = async (): Promise<IteratorResult<M>> => {
+    for (;;) {
+      const step = await batches.next();
+
+      if (step.done) {
+        current = [];
+        index = 0;
+
+        return { done: true, value: undefined };
+      }
+
+      if (step.value.length > 0) {
+        current = step.value;
+        index = 1;
+
+        return { done: false, value: current[0]! };
+      }
+    }
+  };
+
+  return {
+    next(): Promise<IteratorResult<M>> {
+      if (index < current.length) {
+        const value = current[index]!;
+        index += 1;
+
+        return Promise.resolve({ done: false, value });
+      }
+
+      return nextBatch();
+    },
+    async return(): Promise<IteratorResult<M>> {
+      current = [];
+      index = 0;
+      await batches.return(undefined);
+
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** Returns the positions of the 64-bit integer columns in a plan's rows. */
 function bigintColumnsOf(plan: HydrationPlan): number[] {
   return plan.parts.flatMap((part) => part.reader.bigintColumns.map((index) => part.start + index));
 }

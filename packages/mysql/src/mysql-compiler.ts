@@ -2,6 +2,7 @@
 import {
   type CastType,
   NotSupportedError,
+  ValidationError,
   SqlCompiler,
   type DeleteNode,
   type ExpressionNode,
@@ -303,6 +304,18 @@ export class MysqlCompiler extends SqlCompiler {
    * matches a JSON null.
    */
   override jsonLookup(out: SqlBuilder, node: JsonLookupNode): void {
+    // MariaDB (10.11 here) matches no quoted path member that starts with
+    // "-", so such a filter would silently match nothing. Before the first
+    // connection the server is unknown and the check cannot run.
+    const dashed = this.serverInfo()?.mariadb ? node.path.find((key) => key.startsWith("-")) : undefined;
+
+    if (dashed !== undefined) {
+      throw new ValidationError(
+        `Invalid JSON key "${dashed}" for MariaDB: its JSON paths cannot address a key that starts with "-". Rename the key, or filter those rows in JavaScript.`,
+        { dialect: this.dialectName, value: dashed },
+      );
+    }
+
     const extracted = func("json_extract", node.lhs, { kind: "value", value: jsonPath(node.path) });
     const text = func("json_unquote", extracted);
     const { lookup, value } = node;

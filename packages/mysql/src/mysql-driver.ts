@@ -113,13 +113,18 @@ export class MysqlConnection implements DriverConnection {
    * destroys the stream, and mysql2 then reads and drops the rest of the
    * result set before the connection runs its next statement.
    */
-  async *stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[]> {
+  async *stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[][]> {
+    const size = Math.max(1, options.batchSize);
+
     // NOTE: inside a transaction the loop's own queries share this
     // connection, which cannot run them while a stream is open, so the rows
     // are read at once there: memory is bounded only outside transactions.
     if (options.shared) {
       const { rows } = await this.execute(query, options);
-      yield* rows as unknown[][];
+
+      for (let start = 0; start < rows.length; start += size) {
+        yield rows.slice(start, start + size) as unknown[][];
+      }
 
       return;
     }
@@ -132,11 +137,21 @@ export class MysqlConnection implements DriverConnection {
       values: query.params as never,
       rowsAsArray: options.rowMode === "array",
     });
-    const rows = command.stream({ highWaterMark: Math.max(1, options.batchSize) });
+    const rows = command.stream({ highWaterMark: size });
+    let batch: unknown[][] = [];
 
     try {
       for await (const row of rows) {
-        yield row as unknown[];
+        batch.push(row as unknown[]);
+
+        if (batch.length >= size) {
+          yield batch;
+          batch = [];
+        }
+      }
+
+      if (batch.length > 0) {
+        yield batch;
       }
     } finally {
       rows.destroy();

@@ -124,10 +124,9 @@ function digits(text: string, start: number, end: number): number {
 }
 
 /**
- * The fast path for the text mysql2 writes, `YYYY-MM-DD HH:MM:SS` with an
- * optional fraction, read by character codes; a row of a large result
- * pays for this once per DATETIME column. Returns undefined for any other
- * layout, which the regular expression then reads.
+ * Reads the text mysql2 writes, `YYYY-MM-DD HH:MM:SS` with an optional
+ * fraction, by character codes, because a large result parses one per row.
+ * Returns undefined for any other layout, which the regular expression reads.
  */
 function parseFixedDateTime(text: string): Date | undefined {
   const separator = text.charCodeAt(10);
@@ -163,6 +162,11 @@ function parseFixedDateTime(text: string): Date | undefined {
 
   if (year < 0 || month < 0 || day < 0 || hours < 0 || minutes < 0 || seconds < 0) {
     return undefined;
+  }
+
+  // Date.UTC reads years 0 to 99 as 1900 to 1999, so those get set apart.
+  if (year >= 100) {
+    return new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds, milliseconds));
   }
 
   const date = new Date(Date.UTC(2000, month - 1, day, hours, minutes, seconds, milliseconds));

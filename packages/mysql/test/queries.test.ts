@@ -1,4 +1,4 @@
-import { Model, field, manager, type ModelClass, type QueryEvent } from "@chakra-orm/core";
+import { Model, ValidationError, field, manager, type ModelClass, type QueryEvent } from "@chakra-orm/core";
 import { describeServer, useTestDatabase } from "./server.js";
 
 class Author extends Model.define("authors", {
@@ -168,6 +168,19 @@ describeServer("MySQL queries", () => {
     expect(await names({ "profile__dotted.key": 1 })).toEqual(["a"]);
     expect(await names({ profile__city__in: ["Oslo", "Rome"] })).toEqual(["a"]);
     expect(await names({ profile__city__startswith: "o" })).toEqual(["b"]);
+  });
+
+  test("JSON key with a leading dash", async () => {
+    await Author.objects.create({ name: "dash", profile: { "-x": 1 } });
+    const query = () => Author.objects.filter({ "profile__-x": 1 } as never).count();
+    const server = handle.dialect.driver.serverInfo;
+
+    if (server?.mariadb) {
+      await expect(query()).rejects.toThrow(ValidationError);
+      await expect(query()).rejects.toThrow(/starts with "-"/);
+    } else {
+      expect(await query()).toBe(1);
+    }
   });
 
   test("default values insert", async () => {

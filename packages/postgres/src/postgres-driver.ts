@@ -48,13 +48,17 @@ export class PostgresConnection implements DriverConnection {
   async *stream(
     query: CompiledQuery,
     options: ExecuteOptions & { batchSize: number },
-  ): AsyncIterable<unknown[]> {
+  ): AsyncIterable<unknown[][]> {
     // NOTE: inside a transaction the loop's own queries share this client,
     // and pg queues them behind an open cursor, so the rows are read at once
     // there: memory is bounded only outside transactions.
     if (options.shared) {
       const { rows } = await this.execute(query, options);
-      yield* rows as unknown[][];
+      const size = Math.max(1, options.batchSize);
+
+      for (let start = 0; start < rows.length; start += size) {
+        yield rows.slice(start, start + size) as unknown[][];
+      }
 
       return;
     }
@@ -70,7 +74,7 @@ export class PostgresConnection implements DriverConnection {
       let rows = await cursor.read(options.batchSize);
 
       while (rows.length > 0) {
-        yield* rows;
+        yield rows;
         rows = await cursor.read(options.batchSize);
       }
     } finally {

@@ -95,14 +95,20 @@ export class SqliteConnection implements DriverConnection {
     return runStatement(this.prepare(query.sql), query, options);
   }
 
-  async *stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[]> {
+  async *stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[][]> {
     // NOTE: inside a transaction or on an in-memory database there is no
     // second connection to read from, so the rows are read at once.
     const { rows } = runStatement(this.prepare(query.sql), query, options);
+    yield* inBatches(rows as unknown[][], options.batchSize);
+  }
+}
 
-    for (const row of rows) {
-      yield row as unknown[];
-    }
+/** Splits rows that were read at once into batches of `size`. */
+function* inBatches(rows: unknown[][], size: number): Generator<unknown[][]> {
+  const step = Math.max(1, size);
+
+  for (let start = 0; start < rows.length; start += step) {
+    yield rows.slice(start, start + step);
   }
 }
 
@@ -192,7 +198,7 @@ export class SqliteDriver implements Driver {
    * side by side). In-memory databases return undefined: there is no
    * second connection to the same memory.
    */
-  stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[]> | undefined {
+  stream(query: CompiledQuery, options: ExecuteOptions & { batchSize: number }): AsyncIterable<unknown[][]> | undefined {
     if (this.filename === ":memory:" || this.filename === "") {
       // One connection serves everything, so the rows are read at once and
       // the connection released before the first row is yielded; queries
@@ -203,17 +209,15 @@ export class SqliteDriver implements Driver {
       return {
         async *[Symbol.asyncIterator]() {
           const connection = (await acquire()) as SqliteConnection;
-          let rows: unknown[];
+          let rows: unknown[][];
 
           try {
-            rows = runStatement(connection.prepare(query.sql), query, options).rows;
+            rows = runStatement(connection.prepare(query.sql), query, options).rows as unknown[][];
           } finally {
             release();
           }
 
-          for (const row of rows) {
-            yield row as unknown[];
-          }
+          yield* inBatches(rows, options.batchSize);
         },
       };
     }
@@ -229,16 +233,22 @@ export class SqliteDriver implements Driver {
           const statement = reader.prepare(query.sql);
           statement.raw(options.rowMode === "array");
           statement.safeIntegers((options.bigintColumns?.length ?? 0) > 0);
-          let count = 0;
+          const size = Math.max(1, options.batchSize);
+          let batch: unknown[][] = [];
 
           for (const row of statement.iterate(...query.params)) {
-            yield row as unknown[];
-            count += 1;
+            batch.push(row as unknown[]);
 
-            // Let other work run between batches.
-            if (count % options.batchSize === 0) {
+            if (batch.length >= size) {
+              yield batch;
+              batch = [];
+              // Let other work run between batches.
               await new Promise((resolve) => setImmediate(resolve));
             }
+          }
+
+          if (batch.length > 0) {
+            yield batch;
           }
         } finally {
           reader.close();
