@@ -29,7 +29,7 @@ Options:
                         raw is always added, because ratios are relative to it.
   --workloads LIST      Workloads, comma-separated: ${WORKLOADS.map((workload) => workload.id).join(",")} (default: all).
   --rounds N            Timed rounds per workload (default 15, heavy workloads 5; --quick 3 and 1).
-  --warmup N            Untimed rounds per workload before timing (default 10, heavy 1; --quick 1).
+  --warmup N            Untimed rounds per workload before timing (default 30, heavy 1; --quick 1).
   --results-dir DIR     Where <database>.json goes (default bench/results, --quick bench/results/quick).
   --docs-dir DIR        Where benchmarks.md and benchmarks.svg go (default docs, --quick the results dir).
   --postgres-url URL    PostgreSQL server, without a database (default postgres://postgres@127.0.0.1:5432).

@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import type { DatabaseResult, WorkloadResult } from "./runner.js";
 import { DATABASE_NAMES } from "./types.js";
 import { WORKLOADS } from "./workloads.js";
+import { BENCH_ROOT } from "./machine.js";
 
 export function writeResult(resultsDir: string, result: DatabaseResult): string {
   mkdirSync(resultsDir, { recursive: true });
@@ -105,7 +106,7 @@ function versions(result: DatabaseResult): string {
 
 const SHORT_WORKLOADS = WORKLOADS.filter((workload) => workload.short).map((workload) => workload.title.toLowerCase()).join(", ");
 
-export function renderMarkdown(results: readonly DatabaseResult[], chartPath: string): string {
+export function renderMarkdown(results: readonly DatabaseResult[], chartPath: string, appendix?: string): string {
   const first = results[0];
   const lines = [
     "# Benchmarks",
@@ -113,9 +114,10 @@ export function renderMarkdown(results: readonly DatabaseResult[], chartPath: st
     "Median time of one operation for each contender, and in brackets its ratio to the raw driver (lower is better).",
     "Every contender reads and writes the same tables and data, and every result is checked against the data set (row counts and a checksum over every column read), so a contender that does less work fails instead of winning.",
     "Contenders take turns within each round, in an order that rotates every round, after untimed warm-up rounds.",
-    `In each turn a short workload (${SHORT_WORKLOADS}) runs ${first?.sizes.burst ?? 1} operations back to back and counts their mean; a single operation of under a millisecond, timed right after another library's turn, measures mostly cold caches.`,
+    `In each turn a short workload (${SHORT_WORKLOADS}) runs ${first?.sizes.burst ?? 1} operations back to back and counts their mean, because a single operation of under a millisecond, timed right after another library's turn, measures mostly cold caches.`,
     "",
     "Run `pnpm bench` to reproduce these numbers, `pnpm bench --quick` for a smaller run, and `pnpm bench --help` for the options.",
+    "`pnpm bench` builds the workspace packages first and measures the built output, as users install it.",
     "The workloads and contenders are in `bench/src/`, the raw results in `bench/results/<database>.json`.",
     "",
   ];
@@ -140,6 +142,10 @@ export function renderMarkdown(results: readonly DatabaseResult[], chartPath: st
     }
 
     lines.push(`Versions: ${versions(result)}.`, "");
+  }
+
+  if (appendix) {
+    lines.push(appendix.trim(), "");
   }
 
   return `${lines.join("\n").trimEnd()}\n`;
@@ -213,6 +219,9 @@ export function renderSvg(results: readonly DatabaseResult[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">\n<rect width="100%" height="100%" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
 }
 
+/** Hand-written notes on the performance work, added at the end of benchmarks.md. */
+const PERFORMANCE_WORK = join(BENCH_ROOT, "performance-work.md");
+
 /** Rewrites benchmarks.md and benchmarks.svg in `docsDir` from every result file in `resultsDir`. */
 export function writeReport(resultsDir: string, docsDir: string): { markdown: string; svg: string } {
   const results = readResults(resultsDir);
@@ -220,7 +229,8 @@ export function writeReport(resultsDir: string, docsDir: string): { markdown: st
   const svg = join(docsDir, "benchmarks.svg");
   const markdown = join(docsDir, "benchmarks.md");
   writeFileSync(svg, renderSvg(results));
-  writeFileSync(markdown, renderMarkdown(results, relative(docsDir, svg)));
+  const appendix = existsSync(PERFORMANCE_WORK) ? readFileSync(PERFORMANCE_WORK, "utf8") : undefined;
+  writeFileSync(markdown, renderMarkdown(results, relative(docsDir, svg), appendix));
 
   return { markdown, svg };
 }

@@ -98,7 +98,7 @@ function roundsFor(workload: Workload, plan: RunPlan): { rounds: number; warmup:
   const rounds = plan.rounds ?? (workload.heavy ? defaultRounds.heavy : defaultRounds.light);
   // V8 optimizes a function only after many calls, so light workloads warm
   // up long enough for every contender's hot path to be compiled.
-  const warmup = plan.warmup ?? (plan.quick || workload.heavy ? 1 : 10);
+  const warmup = plan.warmup ?? (plan.quick || workload.heavy ? 1 : 30);
 
   return { rounds, warmup };
 }
