@@ -30,6 +30,34 @@ eachDialect("select cache", ({ db }) => {
     }
   });
 
+  test("pages after the first reuse one shape", async () => {
+    const compile = jest.spyOn(db().dialect.compiler, "compile");
+    const counts: number[] = [];
+
+    try {
+      for (const offset of [0, 1, 2, 3, 1, 2]) {
+        const before = compile.mock.calls.length;
+        const views = (await Post.objects.filter({ views__gte: 0 }).orderBy("id").limit(2).offset(offset).all()).map((post) => post.views);
+        counts.push(compile.mock.calls.length - before);
+        expect(views).toEqual([100, 50, 7, 0, 30].slice(offset, offset + 2));
+      }
+    } finally {
+      compile.mockRestore();
+    }
+
+    // Page 1 (offset 0) has no OFFSET clause, so it is its own shape.
+    expect(counts).toEqual([1, 1, 0, 0, 0, 0]);
+  });
+
+  test("wide in lists", async () => {
+    const ids = fixtures.posts.map((post) => post.id);
+    const wide = (extra: number) => [...ids, ...Array.from({ length: extra }, (_, index) => 1_000_000 + index)];
+
+    for (const extra of [70, 100, 70]) {
+      expect(await Post.objects.filter({ id__in: wide(extra) }).all().then((rows) => rows.length)).toBe(5);
+    }
+  });
+
   test("several conditions keep their order", async () => {
     const { ana, bo } = fixtures;
     const run = (authorId: number, min: number, max: number) =>

@@ -9,7 +9,8 @@
  * is compiled again on its own (see leafBinder) and the parameters must
  * match the full statement's, in order and all distinct, or the shape is
  * not stored. On every hit, each condition's SQL must equal the stored
- * one, or the query takes the full path.
+ * one, or the query takes the full path and its statement replaces the
+ * stored one.
  */
 import type { SqlBuilder, SqlCompiler } from "./compiler.js";
 import type { CompiledQuery } from "./dialect.js";
@@ -108,6 +109,12 @@ function valueType(item: unknown): string | undefined {
       }
 
       if (Array.isArray(item)) {
+        // A list longer than the statement limit is never stored, so it
+        // does not get a key as long as itself either.
+        if (item.length > MAX_PARAMETERS) {
+          return undefined;
+        }
+
         let types = "";
 
         for (const entry of item) {
@@ -197,7 +204,7 @@ export function describeShape(parts: ShapeParts): Shape | undefined {
   }
 
   const out = {
-    key: `${parts.method}|${parts.deleted}|${parts.distinct ? "d" : ""}|${parts.selectRelated.join(",")}|${ordering}|${parts.limit === undefined ? "" : "l"}|${parts.offset === undefined ? "" : "o"}|`,
+    key: `${parts.method}|${parts.deleted}|${parts.distinct ? "d" : ""}|${parts.selectRelated.join(",")}|${ordering}|${parts.limit === undefined ? "" : "l"}|${(parts.offset ?? 0) > 0 ? "o" : ""}|`,
     keys: [] as string[],
     values: [] as unknown[],
   };
@@ -218,7 +225,11 @@ function limitTail(compiler: SqlCompiler, limit: number | undefined, offset: num
   return out;
 }
 
-function sameParameter(a: unknown, b: unknown): boolean {
+/**
+ * Compares two bound parameters by value. Drivers may bind typed wrappers
+ * (mysql2 gets `{ type, value }` for a LIMIT), which compare field by field.
+ */
+function sameParameter(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) {
     return true;
   }
@@ -227,7 +238,22 @@ function sameParameter(a: unknown, b: unknown): boolean {
     return a.getTime() === b.getTime();
   }
 
-  return typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a === "number" && typeof b === "number") {
+    return Number.isNaN(a) && Number.isNaN(b);
+  }
+
+  if (depth > 1 || !isRecord(a) || !isRecord(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) {
+    return false;
+  }
+
+  const keys = Object.keys(a);
+
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameParameter(a[key], b[key], depth + 1));
+}
+
+/** True for an object compared by its fields: not an array, typed array or buffer. */
+function isRecord(item: unknown): item is Record<string, unknown> {
+  return typeof item === "object" && item !== null && !Array.isArray(item) && !ArrayBuffer.isView(item);
 }
 
 /** Binds a shape's values for a stored statement, or returns undefined if any condition's SQL differs. */
@@ -348,7 +374,9 @@ export function cachedSelect(
 
   const prepared = build();
 
-  if (entry === undefined) {
+  // A stored shape whose SQL no longer matches (the dialect learned
+  // something about the server since) is replaced by the fresh build.
+  if (entry !== null) {
     try {
       store(shapes, shape, meta, caller, compiler, prepared);
     } catch {
