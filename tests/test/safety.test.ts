@@ -47,6 +47,23 @@ eachDialect("safety", ({ db }) => {
     expect(rows.map((row) => Number(row.karma))).toEqual([7]);
   });
 
+  test("raw column named __proto__", async () => {
+    const query = () => db().raw(sql`select 7 as ${sql.identifier("__proto__")}, 8 as ${sql.identifier("b")}`);
+
+    // mysql2 rejects the name outright and closes the connection.
+    if (db().dialect.name === "mysql") {
+      await expect(query()).rejects.toThrow(/cannot read a result column with this name/);
+      expect(await db().raw(sql`select 1 as ${sql.identifier("one")}`)).toHaveLength(1);
+
+      return;
+    }
+
+    const [row] = await query();
+    expect(Object.keys(row!)).toEqual(["__proto__", "b"]);
+    expect(Object.values(row!).map(Number)).toEqual([7, 8]);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+  });
+
   test("constraint errors map to their classes", async () => {
     const ana = await Author.objects.create({ username: "ana" });
 

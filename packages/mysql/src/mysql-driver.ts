@@ -2,6 +2,7 @@
 import {
   ConnectionError,
   QueryTimeoutError,
+  rowObjects,
   type CompiledQuery,
   type Driver,
   type DriverConnection,
@@ -85,12 +86,16 @@ export class MysqlConnection implements DriverConnection {
   constructor(readonly connection: mysql2.PoolConnection) {}
 
   async execute(query: CompiledQuery, options: ExecuteOptions): Promise<QueryResult> {
-    const rowsAsArray = options.rowMode === "array";
-
+    // Rows always arrive as arrays and object rows are built here: mysql2
+    // fills objects by assignment, which drops a column named `__proto__`.
     try {
-      const [result] = query.params.length > 0 || options.returnsRows
-        ? await this.connection.execute({ sql: query.sql, values: query.params as never, rowsAsArray })
-        : await this.connection.query({ sql: query.sql, rowsAsArray });
+      const [result, fields] = query.params.length > 0 || options.returnsRows
+        ? await this.connection.execute({ sql: query.sql, values: query.params as never, rowsAsArray: true })
+        : await this.connection.query({ sql: query.sql, rowsAsArray: true });
+
+      if (options.rowMode === "object" && Array.isArray(result) && Array.isArray(fields)) {
+        return toQueryResult(rowObjects((fields as { name: string }[]).map((item) => item.name), result as unknown[][]));
+      }
 
       return toQueryResult(result);
     } catch (error) {

@@ -244,6 +244,15 @@ export function translateMysqlError(error: unknown, query?: CompiledQuery): Erro
     );
   }
 
+  // mysql2 cannot read a result column named like an object property such
+  // as __proto__, and closes the connection when it meets one.
+  if (error.fatal === true && /can't be the same as an object's private property/.test(error.message)) {
+    return new ConnectionError(
+      `mysql2 cannot read a result column with this name (${source}). Rename the column with AS; the pool opens a new connection for the next query.`,
+      base,
+    );
+  }
+
   if (
     (error.code !== undefined && CONNECTION_CODES.has(error.code)) ||
     (errno !== undefined && CONNECTION_ERRNOS.has(errno)) ||

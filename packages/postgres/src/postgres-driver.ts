@@ -1,10 +1,11 @@
-import type {
-  ChakraError,
-  CompiledQuery,
-  Driver,
-  DriverConnection,
-  ExecuteOptions,
-  QueryResult,
+import {
+  rowObjects,
+  type ChakraError,
+  type CompiledQuery,
+  type Driver,
+  type DriverConnection,
+  type ExecuteOptions,
+  type QueryResult,
 } from "@chakra-orm/core";
 import pg from "pg";
 import Cursor from "pg-cursor";
@@ -30,14 +31,17 @@ export class PostgresConnection implements DriverConnection {
   constructor(readonly client: pg.PoolClient) {}
 
   async execute(query: CompiledQuery, options: ExecuteOptions): Promise<QueryResult> {
-    const result = await this.client.query({
+    // Object rows are built here from arrays: pg fills objects by
+    // assignment, which drops a column named `__proto__`.
+    const result = await this.client.query<unknown[]>({
       text: query.sql,
       values: query.params,
       types: postgresTypes,
-      ...(options.rowMode === "array" ? { rowMode: "array" as const } : {}),
+      rowMode: "array",
     });
+    const rows = options.rowMode === "array" ? result.rows : rowObjects(result.fields.map((item) => item.name), result.rows);
 
-    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    return { rows, rowCount: result.rowCount ?? 0 };
   }
 
   /**

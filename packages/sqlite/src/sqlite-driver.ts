@@ -1,10 +1,11 @@
 import BetterSqlite3 from "better-sqlite3";
-import type {
-  CompiledQuery,
-  Driver,
-  DriverConnection,
-  ExecuteOptions,
-  QueryResult,
+import {
+  rowObjects,
+  type CompiledQuery,
+  type Driver,
+  type DriverConnection,
+  type ExecuteOptions,
+  type QueryResult,
 } from "@chakra-orm/core";
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
@@ -138,15 +139,35 @@ function configure(statement: Statement, raw: boolean, bigints: boolean): void {
   statementModes.set(statement, wanted);
 }
 
+/** Column names of statements that return a column named `__proto__`, else null. */
+const protoColumns = new WeakMap<Statement, string[] | null>();
+
+/**
+ * better-sqlite3 fills object rows by assignment, which drops a column
+ * named `__proto__`; such statements are read as arrays and converted.
+ */
+function protoColumnNames(statement: Statement): string[] | null {
+  let names = protoColumns.get(statement);
+
+  if (names === undefined) {
+    const columns = statement.columns().map((column) => column.name);
+    names = columns.includes("__proto__") ? columns : null;
+    protoColumns.set(statement, names);
+  }
+
+  return names;
+}
+
 function runStatement(statement: Statement, query: CompiledQuery, options: ExecuteOptions): QueryResult {
   const wantsBigints = options.bigintColumns !== undefined && options.bigintColumns.length > 0;
   const params = query.params;
 
   if (statement.reader) {
-    configure(statement, options.rowMode === "array", wantsBigints);
+    const names = options.rowMode === "object" ? protoColumnNames(statement) : null;
+    configure(statement, options.rowMode === "array" || names !== null, wantsBigints);
     const rows = (params.length === 0 ? statement.all() : statement.all(...params)) as unknown[];
 
-    return { rows, rowCount: rows.length };
+    return { rows: names ? rowObjects(names, rows as unknown[][]) : rows, rowCount: rows.length };
   }
 
   configure(statement, false, false);
