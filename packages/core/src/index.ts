@@ -30,7 +30,7 @@ export { connect } from "./connect.js";
 export type { Connection, ConnectionMap, ConnectOptions } from "./connect.js";
 export { sql, SqlFragment } from "./sql.js";
 export { SqlCompiler, SqlBuilder, escapeLike } from "./compiler.js";
-export { rowObjects } from "./row-object.js";
+export { rowBatches, rowObjects } from "./row-object.js";
 export type * from "./ast.js";
 export type * from "./dialect.js";
 export type * from "./types.js";

@@ -21,3 +21,12 @@ export function rowObjects(names: readonly string[], rows: readonly unknown[][])
     return item;
   });
 }
+
+/** Splits rows that were read at once into batches of at most `size`, for a driver's stream(). */
+export function* rowBatches(rows: readonly unknown[][], size: number): Generator<unknown[][]> {
+  const step = Math.max(1, size);
+
+  for (let start = 0; start < rows.length; start += step) {
+    yield rows.slice(start, start + step);
+  }
+}

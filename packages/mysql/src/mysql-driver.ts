@@ -2,6 +2,7 @@
 import {
   ConnectionError,
   QueryTimeoutError,
+  rowBatches,
   rowObjects,
   type CompiledQuery,
   type Driver,
@@ -126,10 +127,7 @@ export class MysqlConnection implements DriverConnection {
     // are read at once there: memory is bounded only outside transactions.
     if (options.shared) {
       const { rows } = await this.execute(query, options);
-
-      for (let start = 0; start < rows.length; start += size) {
-        yield rows.slice(start, start + size) as unknown[][];
-      }
+      yield* rowBatches(rows as unknown[][], options.batchSize);
 
       return;
     }

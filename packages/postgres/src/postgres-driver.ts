@@ -1,4 +1,5 @@
 import {
+  rowBatches,
   rowObjects,
   type ChakraError,
   type CompiledQuery,
@@ -58,11 +59,7 @@ export class PostgresConnection implements DriverConnection {
     // there: memory is bounded only outside transactions.
     if (options.shared) {
       const { rows } = await this.execute(query, options);
-      const size = Math.max(1, options.batchSize);
-
-      for (let start = 0; start < rows.length; start += size) {
-        yield rows.slice(start, start + size) as unknown[][];
-      }
+      yield* rowBatches(rows as unknown[][], options.batchSize);
 
       return;
     }

@@ -1,5 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
 import {
+  rowBatches,
   rowObjects,
   type CompiledQuery,
   type Driver,
@@ -100,16 +101,7 @@ export class SqliteConnection implements DriverConnection {
     // NOTE: inside a transaction or on an in-memory database there is no
     // second connection to read from, so the rows are read at once.
     const { rows } = runStatement(this.prepare(query.sql), query, options);
-    yield* inBatches(rows as unknown[][], options.batchSize);
-  }
-}
-
-/** Splits rows that were read at once into batches of `size`. */
-function* inBatches(rows: unknown[][], size: number): Generator<unknown[][]> {
-  const step = Math.max(1, size);
-
-  for (let start = 0; start < rows.length; start += step) {
-    yield rows.slice(start, start + step);
+    yield* rowBatches(rows as unknown[][], options.batchSize);
   }
 }
 
@@ -139,20 +131,15 @@ function configure(statement: Statement, raw: boolean, bigints: boolean): void {
   statementModes.set(statement, wanted);
 }
 
-/** Column names of statements that return a column named `__proto__`, else null. */
-const protoColumns = new WeakMap<Statement, string[] | null>();
+/** Result column names per statement, read once. */
+const columnNames = new WeakMap<Statement, string[]>();
 
-/**
- * better-sqlite3 fills object rows by assignment, which drops a column
- * named `__proto__`; such statements are read as arrays and converted.
- */
-function protoColumnNames(statement: Statement): string[] | null {
-  let names = protoColumns.get(statement);
+function namesOf(statement: Statement): string[] {
+  let names = columnNames.get(statement);
 
-  if (names === undefined) {
-    const columns = statement.columns().map((column) => column.name);
-    names = columns.includes("__proto__") ? columns : null;
-    protoColumns.set(statement, names);
+  if (!names) {
+    names = statement.columns().map((column) => column.name);
+    columnNames.set(statement, names);
   }
 
   return names;
@@ -163,11 +150,13 @@ function runStatement(statement: Statement, query: CompiledQuery, options: Execu
   const params = query.params;
 
   if (statement.reader) {
-    const names = options.rowMode === "object" ? protoColumnNames(statement) : null;
-    configure(statement, options.rowMode === "array" || names !== null, wantsBigints);
-    const rows = (params.length === 0 ? statement.all() : statement.all(...params)) as unknown[];
+    // Rows are always read as arrays. Object rows are built by rowObjects(),
+    // because better-sqlite3 fills objects by assignment, which drops a
+    // column named `__proto__`.
+    configure(statement, true, wantsBigints);
+    const rows = (params.length === 0 ? statement.all() : statement.all(...params)) as unknown[][];
 
-    return { rows: names ? rowObjects(names, rows as unknown[][]) : rows, rowCount: rows.length };
+    return { rows: options.rowMode === "object" ? rowObjects(namesOf(statement), rows) : rows, rowCount: rows.length };
   }
 
   configure(statement, false, false);
@@ -238,7 +227,7 @@ export class SqliteDriver implements Driver {
             release();
           }
 
-          yield* inBatches(rows, options.batchSize);
+          yield* rowBatches(rows, options.batchSize);
         },
       };
     }
