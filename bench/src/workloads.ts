@@ -57,7 +57,7 @@ export interface Workload {
   short?: boolean;
   prepare?(context: WorkloadContext): Promise<void>;
   /**
-   * Runs one operation. `round` picks its inputs; the operations of one
+   * Runs one operation whose inputs `round` picks. The operations of one
    * burst get consecutive round numbers, so each has its own inputs.
    */
   run(contender: Contender, context: WorkloadContext, round: number): Promise<OperationOutput>;

@@ -82,7 +82,7 @@ eachDialect("queryset", ({ db }) => {
     expect(() => Sample.objects.iterate({ batchSize: 1.5 })).toThrow(ValidationError);
   });
 
-  test("leaving a stream early frees its connection", async () => {
+  test("early stream exit frees connection", async () => {
     await Sample.objects.bulkCreate(Array.from({ length: 30 }, (_, index) => ({ label: `e${index}`, integer: index })));
 
     for (let round = 0; round < 3; round += 1) {

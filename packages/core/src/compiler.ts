@@ -113,9 +113,9 @@ export abstract class SqlCompiler {
   readonly #quoted = new Map<string, string>();
 
   /**
-   * quote() with a memo: a query quotes the same table and column names
-   * every time it compiles. The memo stops growing at QUOTE_MEMO_LIMIT
-   * names, so generated aliases cannot fill memory.
+   * Returns quote(name) from a memo, because a query quotes the same table
+   * and column names every time it compiles. The memo stops growing at
+   * QUOTE_MEMO_LIMIT names, so generated aliases cannot fill memory.
    */
   quoted(name: string): string {
     let found = this.#quoted.get(name);

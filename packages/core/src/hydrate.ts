@@ -113,10 +113,10 @@ export function selectModelColumns(
         );
       }
 
-      // Always a LEFT JOIN, even for a required key: loading a relation
-      // must never drop a row of the queried model, and MySQL and MariaDB
-      // may reorder an inner join to read the related table first, which
-      // turns `orderBy("id").limit(100)` into a sort of the whole join.
+      // A LEFT JOIN even for a required key, so loading a relation never
+      // drops a row of the queried model. With an inner join MariaDB 10.11
+      // read the related table first and sorted the whole join for
+      // `orderBy("id").limit(100)`.
       const joined = scope.joinForward(`$select:${prefix}`, current.alias, item, "left");
       const index = add(joined.meta, joined.alias, current.index, name);
       current = { index, alias: joined.alias, meta: joined.meta };

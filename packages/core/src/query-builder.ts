@@ -704,7 +704,7 @@ function annotationLookup(
 
 const lookupsByKind = new Map<string, ReadonlySet<string>>();
 
-/** The lookups a field accepts; one set per field kind, built on first use. */
+/** Returns the lookups a field accepts, building one set per field kind on first use. */
 function validLookups(field: Field): ReadonlySet<string> {
   let found = lookupsByKind.get(field.kind);
 

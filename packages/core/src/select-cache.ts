@@ -66,7 +66,7 @@ export interface PreparedSelect {
   bigintColumns: number[];
 }
 
-/** null marks a shape that cannot be cached. */
+/** Stored shapes per compiler and model. A null entry marks a shape that cannot be cached. */
 const CACHE = new WeakMap<SqlCompiler, WeakMap<ModelMeta, Map<string, CachedSelect | null>>>();
 
 function shapesFor(compiler: SqlCompiler, meta: ModelMeta): Map<string, CachedSelect | null> {
@@ -251,7 +251,7 @@ function sameParameter(a: unknown, b: unknown, depth = 0): boolean {
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameParameter(a[key], b[key], depth + 1));
 }
 
-/** True for an object compared by its fields: not an array, typed array or buffer. */
+/** Returns true for an object compared by its fields: not an array, typed array or buffer. */
 function isRecord(item: unknown): item is Record<string, unknown> {
   return typeof item === "object" && item !== null && !Array.isArray(item) && !ArrayBuffer.isView(item);
 }

@@ -304,9 +304,10 @@ export class MysqlCompiler extends SqlCompiler {
    * matches a JSON null.
    */
   override jsonLookup(out: SqlBuilder, node: JsonLookupNode): void {
-    // MariaDB (10.11 here) matches no quoted path member that starts with
-    // "-", so such a filter would silently match nothing. Before the first
-    // connection the server is unknown and the check cannot run.
+    // MariaDB 10.11, the version tested, matches no quoted path member that
+    // starts with "-", so such a filter would silently match nothing.
+    // NOTE: before the first connection the server is unknown, so the check
+    // cannot run and such a filter still matches nothing there.
     const dashed = this.serverInfo()?.mariadb ? node.path.find((key) => key.startsWith("-")) : undefined;
 
     if (dashed !== undefined) {
