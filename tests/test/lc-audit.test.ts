@@ -69,6 +69,9 @@ eachDialect("audit", ({ db }) => {
     const { id } = await Article.objects.create({ title: "old", writer: ana });
     const loaded = await Article.objects.get({ id });
     loaded.title = "new";
+    // updatedAt has millisecond precision, so a save in the same
+    // millisecond as the insert would leave it unchanged.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await loaded.save();
     const [, update] = await entriesOf(id);
 
